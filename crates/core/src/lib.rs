@@ -1,0 +1,141 @@
+//! Use cases of ATLAS. [`App`] is the facade both the web layer and the CLI call; each
+//! use case follows the same steps: authorise with the domain policy, parse the input,
+//! run one store transaction, append the audit event in it, commit.
+//!
+//! Invariants: no use case changes data without an audit event in the same transaction;
+//! callers never see internal errors' details (they are [`Error::Internal`] and logged by
+//! the web layer).
+
+pub mod audit;
+pub mod auth;
+pub mod demo;
+pub mod directory;
+pub mod jobs;
+
+use atlas_domain::auth::Actor;
+use atlas_domain::clock::Clock;
+use atlas_store::Db;
+use std::sync::Arc;
+use time::Duration;
+
+pub use atlas_domain as domain;
+pub use atlas_store as store;
+
+/// A use-case failure: a broken rule (shown to the user) or an internal fault (logged).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Rule(#[from] atlas_domain::Error),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+/// Result of a use case.
+pub type Result<T> = std::result::Result<T, Error>;
+
+impl Error {
+    /// The rule error, if this is one.
+    pub fn rule(&self) -> Option<&atlas_domain::Error> {
+        match self {
+            Error::Rule(r) => Some(r),
+            Error::Internal(_) => None,
+        }
+    }
+}
+
+/// Who is acting: a signed-in user (checked by the policy) or the operator at the server's
+/// command line (`atlas user …`), who already holds the machine and is audited as such.
+#[derive(Debug, Clone, Copy)]
+pub enum By<'a> {
+    User(&'a Actor),
+    Operator,
+}
+
+impl By<'_> {
+    /// Actor identity for audit events.
+    pub fn audit_actor(&self) -> Option<(uuid::Uuid, &str)> {
+        match self {
+            By::User(a) => Some((a.user_id, a.username.as_str())),
+            By::Operator => None,
+        }
+    }
+}
+
+/// Tunables of the use cases (from configuration).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// A session ends after this long without a request.
+    pub session_idle: Duration,
+    /// A session ends this long after sign-in whatever its use.
+    pub session_absolute: Duration,
+    /// Lifetime of an API token.
+    pub token_ttl: Duration,
+    /// Failed sign-ins within `lockout_window` that lock the account.
+    pub lockout_threshold: i64,
+    /// Window in which failures are counted.
+    pub lockout_window: Duration,
+    /// How long a locked account stays locked.
+    pub lockout_duration: Duration,
+    /// Issuer name shown in authenticator apps.
+    pub totp_issuer: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            session_idle: Duration::minutes(30),
+            session_absolute: Duration::hours(12),
+            token_ttl: Duration::days(30),
+            lockout_threshold: 5,
+            lockout_window: Duration::minutes(15),
+            lockout_duration: Duration::minutes(15),
+            totp_issuer: "ATLAS".into(),
+        }
+    }
+}
+
+/// The application: database, clock and settings.
+#[derive(Clone)]
+pub struct App {
+    pub db: Db,
+    pub clock: Arc<dyn Clock>,
+    pub settings: Arc<Settings>,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App")
+            .field("backend", &self.db.backend())
+            .finish()
+    }
+}
+
+impl App {
+    /// Builds the application over an already migrated database.
+    pub fn new(db: Db, clock: Arc<dyn Clock>, settings: Settings) -> Self {
+        Self {
+            db,
+            clock,
+            settings: Arc::new(settings),
+        }
+    }
+
+    /// The current time.
+    pub fn now(&self) -> time::OffsetDateTime {
+        self.clock.now()
+    }
+}
+
+/// Random bytes from the operating system's generator, hex-encoded.
+pub(crate) fn random_hex(n: usize) -> String {
+    use rand::RngCore;
+    let mut b = vec![0u8; n];
+    rand::rng().fill_bytes(&mut b);
+    hex::encode(b)
+}
+
+/// SHA-256 of a secret, hex-encoded (how sessions and tokens are stored).
+pub fn secret_hash(s: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(s.as_bytes()))
+}

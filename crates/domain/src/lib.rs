@@ -1,0 +1,13 @@
+//! Pure rules of ATLAS: typed values parsed at the edge, the access policy, the audit
+//! hash chain and the clock abstraction.
+//!
+//! Invariant: nothing here performs I/O, spawns tasks or knows about SQL or HTTP, so every
+//! rule can be tested in isolation and reused by web, CLI and background jobs alike.
+
+pub mod audit;
+pub mod auth;
+pub mod clock;
+pub mod directory;
+pub mod error;
+
+pub use error::{Error, FieldError, FieldErrors};

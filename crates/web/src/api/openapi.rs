@@ -1,0 +1,185 @@
+//! The OpenAPI 3.1 document of `/api/v1`, written as data. Hand-built rather than
+//! derived: the API is small, the handlers take loosely typed inputs on purpose (so bad
+//! input reaches the domain's field-by-field messages), and a test walks every documented
+//! operation through the real router so the document cannot drift from the routes.
+
+use axum::Json;
+use serde_json::{Value, json};
+
+fn problem_ref() -> Value {
+    json!({"description": "Problem details (RFC 9457)", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}})
+}
+
+fn ok(desc: &str, schema: Value) -> Value {
+    json!({"description": desc, "content": {"application/json": {"schema": schema}}})
+}
+
+fn op(
+    summary: &str,
+    tag: &str,
+    params: Value,
+    body: Option<Value>,
+    responses: Value,
+    secured: bool,
+) -> Value {
+    let mut o =
+        json!({"summary": summary, "tags": [tag], "parameters": params, "responses": responses});
+    if let Some(b) = body {
+        o["requestBody"] =
+            json!({"required": true, "content": {"application/json": {"schema": b}}});
+    }
+    if !secured {
+        o["security"] = json!([]);
+    }
+    o
+}
+
+fn q(name: &str, desc: &str) -> Value {
+    json!({"name": name, "in": "query", "required": false, "description": desc, "schema": {"type": "string"}})
+}
+
+fn id_param() -> Value {
+    json!({"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}})
+}
+
+fn errors(codes: &[&str]) -> Value {
+    let mut m = serde_json::Map::new();
+    for c in codes {
+        m.insert((*c).to_owned(), problem_ref());
+    }
+    Value::Object(m)
+}
+
+fn merge(a: Value, b: Value) -> Value {
+    match (a, b) {
+        (Value::Object(mut x), Value::Object(y)) => {
+            x.extend(y);
+            Value::Object(x)
+        }
+        (a, _) => a,
+    }
+}
+
+fn list_params() -> Vec<Value> {
+    vec![
+        q("country", "ISO 3166-1 alpha-2 code: AR, LR, PY or TH"),
+        q("name", "Case-insensitive part of the name"),
+        q("cursor", "next_cursor of the previous page"),
+        json!({"name": "limit", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}}),
+    ]
+}
+
+/// The document.
+pub fn document() -> Value {
+    let sref = |n: &str| json!({"$ref": format!("#/components/schemas/{n}")});
+    let page = |n: &str| json!({"type": "object", "required": ["items", "next_cursor"], "properties": {"items": {"type": "array", "items": sref(n)}, "next_cursor": {"type": ["string", "null"]}}});
+    let mut area_list = list_params();
+    area_list.push(q("level", "province, municipality or neighbourhood"));
+    area_list.push(q("parent_id", "Only children of this area"));
+    let mut inst_list = list_params();
+    inst_list.push(q("acronym", "Exact acronym, case-insensitive"));
+    inst_list.push(q("kind", "Institution kind"));
+    let read_errs = errors(&["400", "401"]);
+    let one_errs = errors(&["401", "404"]);
+    let write_errs = errors(&["400", "401", "403", "404", "409", "413", "415", "422"]);
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "ATLAS API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Directory, accounts and audit of the ATLAS platform. Authenticate with POST /api/v1/auth/token and send `Authorization: Bearer <token>`. Errors are RFC 9457 problem details; lists use cursor pagination (`next_cursor`)."
+        },
+        "servers": [{"url": "/"}],
+        "security": [{"bearer": []}],
+        "paths": {
+            "/api/v1/auth/token": {
+                "post": op("Issue an API token", "auth", json!([]), Some(sref("TokenRequest")),
+                    merge(json!({"201": ok("The token (shown once)", sref("TokenResponse"))}), errors(&["400", "401", "415", "422", "429"])), false),
+                "delete": op("Revoke the token used for this request", "auth", json!([]), None,
+                    merge(json!({"204": {"description": "Revoked"}}), errors(&["401"])), true)
+            },
+            "/api/v1/me": {
+                "get": op("The caller's account", "auth", json!([]), None, merge(json!({"200": ok("Account", sref("Account"))}), errors(&["401"])), true)
+            },
+            "/api/v1/countries": {
+                "get": op("Program countries the caller may see, with directory sizes", "directory", json!([]), None,
+                    merge(json!({"200": ok("Countries", json!({"type": "object", "properties": {"items": {"type": "array", "items": sref("Country")}}}))}), errors(&["401"])), true)
+            },
+            "/api/v1/areas": {
+                "get": op("List areas", "directory", Value::Array(area_list), None, merge(json!({"200": ok("A page of areas", page("Area"))}), read_errs.clone()), true),
+                "post": op("Create an area", "directory", json!([]), Some(sref("AreaInput")), merge(json!({"201": ok("Created", sref("Area"))}), write_errs.clone()), true)
+            },
+            "/api/v1/areas/{id}": {
+                "get": op("One area", "directory", json!([id_param()]), None, merge(json!({"200": ok("Area", sref("Area"))}), one_errs.clone()), true),
+                "put": op("Edit an area (name, code, boundary; send the version you read)", "directory", json!([id_param()]), Some(sref("AreaInput")), merge(json!({"200": ok("Updated", sref("Area"))}), write_errs.clone()), true)
+            },
+            "/api/v1/institutions": {
+                "get": op("List institutions", "directory", Value::Array(inst_list), None, merge(json!({"200": ok("A page of institutions", page("Institution"))}), read_errs.clone()), true),
+                "post": op("Create an institution", "directory", json!([]), Some(sref("InstitutionInput")), merge(json!({"201": ok("Created", sref("Institution"))}), write_errs.clone()), true)
+            },
+            "/api/v1/institutions/{id}": {
+                "get": op("One institution", "directory", json!([id_param()]), None, merge(json!({"200": ok("Institution", sref("Institution"))}), one_errs.clone()), true),
+                "put": op("Edit an institution (send the version you read)", "directory", json!([id_param()]), Some(sref("InstitutionInput")), merge(json!({"200": ok("Updated", sref("Institution"))}), write_errs), true)
+            },
+            "/api/v1/audit": {
+                "get": op("Audit events, newest first (administrators)", "audit", json!([
+                    q("action", "Action prefix, e.g. auth."), q("actor", "Username"), q("entity_type", "e.g. account"), q("entity_id", "Entity id"),
+                    q("from", "From date YYYY-MM-DD"), q("to", "To date YYYY-MM-DD (inclusive)"), q("cursor", "next_cursor of the previous page"),
+                    json!({"name": "limit", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": 200}})
+                ]), None, merge(json!({"200": ok("A page of events", page("AuditEvent"))}), errors(&["400", "401", "403"])), true)
+            },
+            "/api/v1/openapi.json": {
+                "get": op("This document", "meta", json!([]), None, json!({"200": {"description": "OpenAPI document", "content": {"application/json": {}}}}), false)
+            }
+        },
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {
+                "Problem": {"type": "object", "required": ["type", "title", "status"], "properties": {
+                    "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
+                    "detail": {"type": "string"}, "instance": {"type": "string"}, "request_id": {"type": "string"},
+                    "errors": {"type": "array", "items": {"type": "object", "properties": {"pointer": {"type": "string"}, "detail": {"type": "string"}, "code": {"type": "string"}}}}}},
+                "TokenRequest": {"type": "object", "required": ["username", "password"], "properties": {
+                    "username": {"type": "string"}, "password": {"type": "string", "format": "password"},
+                    "totp": {"type": "string", "description": "Six-digit code; required for admin, frontline_officer, caseworker and justice"}}},
+                "TokenResponse": {"type": "object", "required": ["token", "expires_at"], "properties": {
+                    "token": {"type": "string"}, "token_type": {"type": "string"}, "expires_at": {"type": "string", "format": "date-time"}}},
+                "Account": {"type": "object", "properties": {
+                    "id": {"type": "string", "format": "uuid"}, "username": {"type": "string"}, "display_name": {"type": "string"},
+                    "role": {"type": "string", "enum": ["admin", "program_staff", "training_coordinator", "facilitator", "frontline_officer", "caseworker", "justice", "municipal_official", "mapping_facilitator", "observer"]},
+                    "institution_id": {"type": "string", "format": "uuid"}, "institution_acronym": {"type": "string"}, "country": {"type": "string"},
+                    "totp_enrolled": {"type": "boolean"}, "disabled": {"type": "boolean"}, "locked": {"type": "boolean"}, "created_at": {"type": "string", "format": "date-time"}}},
+                "Country": {"type": "object", "properties": {"code": {"type": "string"}, "areas": {"type": "integer"}, "institutions": {"type": "integer"}}},
+                "Area": {"type": "object", "required": ["id", "name", "country", "level", "version"], "properties": {
+                    "id": {"type": "string", "format": "uuid"}, "name": {"type": "string"}, "country": {"type": "string"},
+                    "level": {"type": "string", "enum": ["province", "municipality", "neighbourhood"]},
+                    "parent_id": {"type": ["string", "null"], "format": "uuid"}, "code": {"type": ["string", "null"]},
+                    "boundary": {"description": "GeoJSON Polygon or MultiPolygon (RFC 7946)", "type": ["object", "null"]},
+                    "version": {"type": "integer"}, "created_at": {"type": "string", "format": "date-time"}, "updated_at": {"type": "string", "format": "date-time"}}},
+                "AreaInput": {"type": "object", "properties": {
+                    "country": {"type": "string"}, "level": {"type": "string"}, "parent_id": {"type": ["string", "null"]},
+                    "name": {"type": "string", "maxLength": 200}, "code": {"type": ["string", "null"]},
+                    "boundary": {"description": "GeoJSON Polygon or MultiPolygon, as an object or as text"}, "version": {"type": "integer", "description": "Required when editing"}}},
+                "Institution": {"type": "object", "required": ["id", "name", "acronym", "country", "kind", "level", "version"], "properties": {
+                    "id": {"type": "string", "format": "uuid"}, "name": {"type": "string"}, "acronym": {"type": "string"}, "country": {"type": "string"},
+                    "kind": {"type": "string", "enum": ["labour_inspection", "police", "prosecution", "judiciary", "social_protection", "education", "municipality", "ngo", "community_organisation", "donor"]},
+                    "level": {"type": "string", "enum": ["international", "national", "provincial", "municipal"]},
+                    "area_id": {"type": ["string", "null"], "format": "uuid"}, "version": {"type": "integer"},
+                    "created_at": {"type": "string", "format": "date-time"}, "updated_at": {"type": "string", "format": "date-time"}}},
+                "InstitutionInput": {"type": "object", "properties": {
+                    "country": {"type": "string"}, "name": {"type": "string", "maxLength": 200}, "acronym": {"type": "string", "maxLength": 20},
+                    "kind": {"type": "string"}, "level": {"type": "string"}, "area_id": {"type": ["string", "null"]}, "version": {"type": "integer"}}},
+                "AuditEvent": {"type": "object", "properties": {
+                    "seq": {"type": "integer"}, "audit_event_id": {"type": "string", "format": "uuid"}, "occurred_at": {"type": "string", "format": "date-time"},
+                    "actor_user_id": {"type": ["string", "null"]}, "actor_username": {"type": "string"}, "action": {"type": "string"},
+                    "entity_type": {"type": "string"}, "entity_id": {"type": "string"}, "summary": {"type": "string"},
+                    "prev_hash": {"type": "string"}, "hash": {"type": "string"}}}
+            }
+        }
+    })
+}
+
+/// GET /api/v1/openapi.json
+pub async fn serve() -> Json<Value> {
+    Json(document())
+}

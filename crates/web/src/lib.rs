@@ -1,0 +1,195 @@
+//! The HTTP front of ATLAS: server-rendered pages that work without JavaScript and the
+//! `/api/v1` JSON API, both thin layers over [`atlas_core::App`].
+//!
+//! Invariants: handlers extract, authorise through core, and render — no SQL and no
+//! access decision here; every state-changing page request passes the CSRF check; every
+//! response carries the security headers; errors are mapped in one place (`error`).
+
+pub mod api;
+pub mod error;
+pub mod extract;
+pub mod http;
+pub mod i18n;
+pub mod metrics;
+pub mod pages;
+
+use atlas_core::App;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use std::sync::Arc;
+
+/// Web-only settings.
+#[derive(Debug, Clone)]
+pub struct WebSettings {
+    /// Mark cookies `Secure` (set when served behind TLS).
+    pub secure_cookies: bool,
+    /// Largest request body accepted, in bytes.
+    pub body_limit: usize,
+}
+
+impl Default for WebSettings {
+    fn default() -> Self {
+        Self {
+            secure_cookies: false,
+            body_limit: 256 * 1024,
+        }
+    }
+}
+
+/// Shared state of every handler.
+#[derive(Clone)]
+pub struct AppState {
+    pub app: App,
+    pub web: Arc<WebSettings>,
+    pub metrics: Arc<metrics::Metrics>,
+}
+
+impl AppState {
+    /// State over an application.
+    pub fn new(app: App, web: WebSettings) -> Self {
+        Self {
+            app,
+            web: Arc::new(web),
+            metrics: Arc::new(metrics::Metrics::default()),
+        }
+    }
+}
+
+const CSS: &str = include_str!("../static/app.css");
+
+async fn css() -> Response {
+    let mut r = CSS.into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/css; charset=utf-8"),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=86400"),
+    );
+    r
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+async fn readyz(State(state): State<AppState>) -> Response {
+    match state.app.db.ping().await {
+        Ok(()) => "ready".into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "readiness check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
+        }
+    }
+}
+
+async fn metrics_text(State(state): State<AppState>) -> Response {
+    let audit = atlas_core::store::audit::count(&state.app.db)
+        .await
+        .map(|n| n as f64)
+        .unwrap_or(-1.0);
+    let body = state
+        .metrics
+        .render(&[("atlas_audit_events", "Rows in the audit log.", audit)]);
+    let mut r = body.into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+    );
+    r
+}
+
+/// The whole application router.
+pub fn app(state: AppState) -> Router {
+    use pages::{account, admin, auth, directory as dir, home};
+    let pages = Router::new()
+        .route("/", get(home::home))
+        .route("/login", get(auth::login_form).post(auth::login))
+        .route("/login/totp", get(auth::totp_form).post(auth::totp))
+        .route("/logout", post(auth::logout))
+        .route("/lang/{code}", get(auth::switch_lang))
+        .route("/account", get(account::show))
+        .route("/account/password", post(account::change_password))
+        .route("/account/totp", get(auth::enrol_form).post(auth::enrol))
+        .route("/account/tokens/{id}/revoke", post(account::revoke_token))
+        .route("/directory", get(dir::index))
+        .route("/directory/areas", get(dir::areas).post(dir::create_area))
+        .route("/directory/areas/new", get(dir::new_area))
+        .route(
+            "/directory/areas/{id}",
+            get(dir::area).post(dir::update_area),
+        )
+        .route("/directory/areas/{id}/edit", get(dir::edit_area))
+        .route(
+            "/directory/institutions",
+            get(dir::institutions).post(dir::create_institution),
+        )
+        .route("/directory/institutions/new", get(dir::new_institution))
+        .route(
+            "/directory/institutions/{id}",
+            get(dir::institution).post(dir::update_institution),
+        )
+        .route(
+            "/directory/institutions/{id}/edit",
+            get(dir::edit_institution),
+        )
+        .route("/admin/users", get(admin::users).post(admin::create_user))
+        .route("/admin/users/new", get(admin::new_user))
+        .route("/admin/users/{id}", get(admin::user))
+        .route("/admin/users/{id}/disable", post(admin::disable))
+        .route("/admin/users/{id}/enable", post(admin::enable))
+        .route(
+            "/admin/users/{id}/reset-password",
+            post(admin::reset_password),
+        )
+        .route("/admin/users/{id}/reset-totp", post(admin::reset_totp))
+        .route("/admin/audit", get(admin::audit))
+        .route("/admin/audit.csv", get(admin::audit_csv));
+    let api = Router::new()
+        .route("/api/v1/openapi.json", get(api::openapi::serve))
+        .route(
+            "/api/v1/auth/token",
+            post(api::auth::issue).delete(api::auth::revoke),
+        )
+        .route("/api/v1/me", get(api::auth::me))
+        .route("/api/v1/countries", get(api::directory::countries))
+        .route(
+            "/api/v1/areas",
+            get(api::directory::list_areas).post(api::directory::create_area),
+        )
+        .route(
+            "/api/v1/areas/{id}",
+            get(api::directory::get_area).put(api::directory::update_area),
+        )
+        .route(
+            "/api/v1/institutions",
+            get(api::directory::list_institutions).post(api::directory::create_institution),
+        )
+        .route(
+            "/api/v1/institutions/{id}",
+            get(api::directory::get_institution).put(api::directory::update_institution),
+        )
+        .route("/api/v1/audit", get(api::audit::list));
+    let ops = Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics_text))
+        .route("/static/app.css", get(css));
+    let limit = state.web.body_limit;
+    pages
+        .merge(api)
+        .merge(ops)
+        .layer(from_fn_with_state(state.clone(), http::csrf))
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(from_fn(http::render_errors))
+        .layer(from_fn(http::security_headers))
+        .layer(tower_http::compression::CompressionLayer::new())
+        .layer(from_fn_with_state(state.clone(), http::observe))
+        .with_state(state)
+}

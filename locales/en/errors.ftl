@@ -1,0 +1,23 @@
+# Error pages, problem titles and field messages.
+error-not-found = Not found
+error-forbidden = You are not allowed to do this
+error-unauthenticated = Please sign in
+error-invalid = Some fields need correcting
+error-stale = Someone else changed this record
+error-stale-help = Someone else saved this record after you opened it. Your text is kept below; check the current record, then save again to replace it.
+error-locked = Too many failed attempts; try again in 15 minutes
+error-internal = Something went wrong on our side
+error-bad-request = The request could not be read
+error-csrf = This form has expired or came from another site; go back, reload the page and try again
+error-method = This action is not available here
+error-too-large = The request is too large
+error-media-type = Unsupported content type
+error-request-id = Reference for support: { $id }
+error-home = Go to the home page
+field-required = This field is required.
+field-too-long = This is too long.
+field-control-chars = Remove control characters from this field.
+field-choice = Choose one of the listed options.
+field-reference = This reference does not exist or is outside your reach.
+field-country-invalid = Choose one of the program countries (AR, LR, PY, TH).
+field-version = The record version is missing; reload the page.
