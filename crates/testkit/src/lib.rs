@@ -180,6 +180,68 @@ impl TestApp {
             .area_id
     }
 
+    /// The id of the account `username`.
+    pub async fn account_id(&self, username: &str) -> uuid::Uuid {
+        atlas_store::auth::account_by_username(&self.app.db, username)
+            .await
+            .unwrap()
+            .expect("no such account")
+            .account_id
+    }
+
+    /// True when `needle` is stored verbatim as a session id or token hash (it must not
+    /// be: only hashes of secrets are stored).
+    pub async fn db_contains(&self, needle: &str) -> bool {
+        let sql = "select (select count(*) from session where session_id = $1) + (select count(*) from api_token where token_hash = $1)";
+        let n: (i64,) = match &self.app.db {
+            Db::Sqlite(p) => sqlx::query_as(sql).bind(needle).fetch_one(p).await.unwrap(),
+            Db::Pg(p) => sqlx::query_as(sql).bind(needle).fetch_one(p).await.unwrap(),
+        };
+        n.0 > 0
+    }
+
+    /// Runs raw SQL against the database, as an attacker with file or superuser access
+    /// would (tamper tests). Returns rows affected.
+    pub async fn raw(&self, sql: &str) -> u64 {
+        match &self.app.db {
+            Db::Sqlite(p) => sqlx::query(sql).execute(p).await.unwrap().rows_affected(),
+            Db::Pg(p) => sqlx::query(sql).execute(p).await.unwrap().rows_affected(),
+        }
+    }
+
+    /// Number of rows in `table`.
+    pub async fn count(&self, table: &str) -> i64 {
+        let sql = format!("select count(*) from {table}");
+        let n: (i64,) = match &self.app.db {
+            Db::Sqlite(p) => sqlx::query_as(&sql).fetch_one(p).await.unwrap(),
+            Db::Pg(p) => sqlx::query_as(&sql).fetch_one(p).await.unwrap(),
+        };
+        n.0
+    }
+
+    /// Like [`TestApp::raw`] but returns the error instead of panicking.
+    pub async fn try_raw(&self, sql: &str) -> Result<u64, String> {
+        match &self.app.db {
+            Db::Sqlite(p) => sqlx::query(sql)
+                .execute(p)
+                .await
+                .map(|r| r.rows_affected())
+                .map_err(|e| e.to_string()),
+            Db::Pg(p) => sqlx::query(sql)
+                .execute(p)
+                .await
+                .map(|r| r.rows_affected())
+                .map_err(|e| e.to_string()),
+        }
+    }
+
+    /// The SQLite URL of this app's database (None on PostgreSQL).
+    pub fn sqlite_url(&self) -> Option<String> {
+        self._dir
+            .as_ref()
+            .map(|d| format!("sqlite://{}", d.path().join("atlas.db").display()))
+    }
+
     /// A client with an empty cookie jar.
     pub fn client(&self) -> Client {
         Client {

@@ -80,7 +80,7 @@ impl FromRequestParts<AppState> for UserCtx {
         match ctx.session.clone() {
             Some(s) if s.stage == Stage::Full => Ok(UserCtx { ctx, session: s }),
             Some(s) if s.stage == Stage::Totp => Err(Redirect::to("/login/totp").into_response()),
-            Some(_) => Err(Redirect::to("/login/enrol").into_response()),
+            Some(_) => Err(Redirect::to("/account/totp").into_response()),
             None => {
                 let next =
                     serde_urlencoded::to_string([("next", ctx.path.as_str())]).unwrap_or_default();

@@ -121,7 +121,10 @@ impl I18n {
     /// Translates a stored code under a prefix: `code("role", "caseworker")` looks up
     /// `role-caseworker`.
     pub fn code(&self, prefix: &str, code: &str) -> String {
-        self.t(&format!("{prefix}-{}", code.replace('_', "-")))
+        self.t(&format!(
+            "{prefix}-{}",
+            code.replace('_', "-").to_lowercase()
+        ))
     }
 
     /// The language code, for `<html lang>`.
