@@ -870,14 +870,15 @@ impl App {
         disabled: bool,
     ) -> Result<AccountView> {
         let a = self.find_account(by, id_or_name).await?;
-        if let By::User(actor) = by {
-            if actor.user_id == a.account_id && disabled {
-                return Err(RuleError::Invalid(FieldErrors::single(
-                    "account",
-                    "account-cannot-disable-self",
-                ))
-                .into());
-            }
+        if let By::User(actor) = by
+            && actor.user_id == a.account_id
+            && disabled
+        {
+            return Err(RuleError::Invalid(FieldErrors::single(
+                "account",
+                "account-cannot-disable-self",
+            ))
+            .into());
         }
         let now = self.now();
         let mut tx = self.db.begin().await?;

@@ -42,11 +42,10 @@ impl TestApp {
     /// `ATLAS_TEST_POSTGRES_URL` is set.
     pub async fn all() -> Vec<TestApp> {
         let mut v = vec![Self::sqlite().await];
-        if let Ok(url) = std::env::var("ATLAS_TEST_POSTGRES_URL") {
-            if !url.trim().is_empty() {
+        if let Ok(url) = std::env::var("ATLAS_TEST_POSTGRES_URL")
+            && !url.trim().is_empty() {
                 v.push(Self::postgres(&url).await);
             }
-        }
         v
     }
 

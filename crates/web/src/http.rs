@@ -266,11 +266,10 @@ async fn check_csrf(
     limit: usize,
 ) -> Result<Request, Response> {
     let h = req.headers();
-    if let Some(site) = h.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
-        if !matches!(site, "same-origin" | "none") {
+    if let Some(site) = h.get("sec-fetch-site").and_then(|v| v.to_str().ok())
+        && !matches!(site, "same-origin" | "none") {
             return Err(AppError::Csrf.into_response());
         }
-    }
     if let Some(origin) = h.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
         let host = h
             .get(header::HOST)

@@ -47,11 +47,10 @@ impl Metrics {
             let h = m.entry(route.to_owned()).or_default();
             let s = d.as_secs_f64();
             for (i, b) in BUCKETS.iter().enumerate() {
-                if s <= *b {
-                    if let Some(c) = h.counts.get_mut(i) {
+                if s <= *b
+                    && let Some(c) = h.counts.get_mut(i) {
                         *c += 1;
                     }
-                }
             }
             h.sum += s;
             h.count += 1;

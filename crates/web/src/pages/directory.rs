@@ -384,11 +384,10 @@ pub async fn update_area(
         errors,
         ..area_values(&input)
     };
-    if stale {
-        if let Ok(cur) = state.app.area(By::User(u.actor()), id).await {
+    if stale
+        && let Ok(cur) = state.app.area(By::User(u.actor()), id).await {
             f.values.insert("version".into(), cur.version.to_string());
         }
-    }
     let status = if stale {
         StatusCode::CONFLICT
     } else {
@@ -646,11 +645,10 @@ pub async fn update_institution(
         errors,
         ..inst_values(&input)
     };
-    if stale {
-        if let Ok(cur) = state.app.institution(By::User(u.actor()), id).await {
+    if stale
+        && let Ok(cur) = state.app.institution(By::User(u.actor()), id).await {
             f.values.insert("version".into(), cur.version.to_string());
         }
-    }
     let status = if stale {
         StatusCode::CONFLICT
     } else {

@@ -1,0 +1,23 @@
+# Páginas de error, títulos de problemas y mensajes de campos.
+error-not-found = No encontrado
+error-forbidden = No tiene permiso para realizar esta acción
+error-unauthenticated = Inicie sesión
+error-invalid = Algunos campos deben corregirse
+error-stale = Otra persona modificó este registro
+error-stale-help = Otra persona guardó este registro después de que usted lo abrió. Su texto se conserva a continuación; revise el registro actual y vuelva a guardar para reemplazarlo.
+error-locked = Demasiados intentos fallidos; vuelva a intentarlo en 15 minutos
+error-internal = Se produjo un error de nuestro lado
+error-bad-request = No se pudo leer la solicitud
+error-csrf = Este formulario venció o proviene de otro sitio; vuelva atrás, recargue la página e intente nuevamente
+error-method = Esta acción no está disponible aquí
+error-too-large = La solicitud es demasiado grande
+error-media-type = Tipo de contenido no admitido
+error-request-id = Referencia para soporte: { $id }
+error-home = Ir a la página de inicio
+field-required = Este campo es obligatorio.
+field-too-long = El texto es demasiado largo.
+field-control-chars = Quite los caracteres de control de este campo.
+field-choice = Elija una de las opciones de la lista.
+field-reference = Esta referencia no existe o está fuera de su alcance.
+field-country-invalid = Elija uno de los países del programa (AR, LR, PY, TH).
+field-version = Falta la versión del registro; recargue la página.
