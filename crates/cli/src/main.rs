@@ -157,7 +157,7 @@ async fn open(url: &str) -> anyhow::Result<Db> {
     Ok(db)
 }
 
-fn app_over(db: Db, s: &config::Settings) -> App {
+fn app_over(db: Db, s: &config::Settings) -> anyhow::Result<App> {
     App::new(db, Arc::new(SystemClock), s.core())
 }
 
@@ -198,7 +198,7 @@ async fn run(cmd: Command, s: config::Settings) -> anyhow::Result<std::process::
             let url = database_url.unwrap_or_else(|| s.database_url.clone());
             let db = open(&url).await?;
             serve(
-                app_over(db, &s),
+                app_over(db, &s)?,
                 &listen.unwrap_or_else(|| s.listen.clone()),
                 &s,
                 None,
@@ -226,7 +226,7 @@ async fn run(cmd: Command, s: config::Settings) -> anyhow::Result<std::process::
                 }
             }
             let db = open(&format!("sqlite://{}", file.display())).await?;
-            let app = app_over(db, &s);
+            let app = app_over(db, &s)?;
             let (password, generated) = match std::env::var("ATLAS_DEMO_PASSWORD") {
                 Ok(p) if !p.is_empty() => (p, false),
                 _ => (random_password(), true),
@@ -269,7 +269,7 @@ async fn run(cmd: Command, s: config::Settings) -> anyhow::Result<std::process::
             database_url,
         } => {
             let db = open(&database_url.unwrap_or_else(|| s.database_url.clone())).await?;
-            let app = app_over(db, &s);
+            let app = app_over(db, &s)?;
             match action {
                 UserCommand::Add {
                     username,
@@ -352,7 +352,7 @@ async fn run(cmd: Command, s: config::Settings) -> anyhow::Result<std::process::
             database_url,
         } => {
             let db = Db::connect(&database_url.unwrap_or_else(|| s.database_url.clone())).await?;
-            let app = app_over(db, &s);
+            let app = app_over(db, &s)?;
             match app.verify_audit().await.map_err(report)? {
                 Ok(n) => println!("audit log intact: {n} rows verified"),
                 Err(b) => {

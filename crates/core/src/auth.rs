@@ -11,7 +11,6 @@
 
 use crate::{App, By, Error, Result, random_hex, secret_hash};
 use anyhow::Context;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use atlas_domain::audit::NewEvent;
 use atlas_domain::auth::{
     AccountDraft, AccountInput, Action, Actor, Role, Username, authorize, check_new_password,
@@ -137,34 +136,6 @@ fn view_of(a: &st::AccountRow, now: OffsetDateTime) -> AccountView {
     }
 }
 
-/// Hashes a password with argon2id on a blocking thread.
-pub async fn hash_password(pw: String) -> Result<String> {
-    tokio::task::spawn_blocking(move || {
-        let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
-        argon2::Argon2::default()
-            .hash_password(pw.as_bytes(), &salt)
-            .map(|h| h.to_string())
-            .map_err(|e| anyhow::anyhow!("password hashing failed: {e}"))
-    })
-    .await
-    .context("password hashing task")?
-    .map_err(Error::Internal)
-}
-
-async fn verify_password(pw: String, phc: String) -> Result<bool> {
-    Ok(tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&phc)
-            .map(|h| {
-                argon2::Argon2::default()
-                    .verify_password(pw.as_bytes(), &h)
-                    .is_ok()
-            })
-            .unwrap_or(false)
-    })
-    .await
-    .context("password verification task")?)
-}
-
 /// A fixed hash verified when the username is unknown, so the response takes as long as
 /// for a real account and does not reveal which usernames exist.
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$W9Sx2yfbp1Ofe1u9xGV0b9U4aZb0W+0tRzT3O3Jr3T4";
@@ -274,7 +245,7 @@ impl App {
             None => None,
         };
         let Some(account) = account else {
-            verify_password(password.to_owned(), DUMMY_HASH.to_owned()).await?;
+            self.hasher.verify(password, DUMMY_HASH).await?;
             let mut tx = self.db.begin().await?;
             self.audit(
                 &mut tx,
@@ -306,7 +277,7 @@ impl App {
             tx.commit().await?;
             return Err(RuleError::Locked.into());
         }
-        let ok = verify_password(password.to_owned(), account.password_hash.clone()).await?;
+        let ok = self.hasher.verify(password, &account.password_hash).await?;
         if account.disabled_at.is_some() {
             let mut tx = self.db.begin().await?;
             self.audit(
@@ -606,14 +577,14 @@ impl App {
         if new != confirm {
             e.add("confirm_password", "password-mismatch");
         }
-        if !verify_password(current.to_owned(), account.password_hash.clone()).await? {
+        if !self.hasher.verify(current, &account.password_hash).await? {
             if self.record_failure(&account, "password_change").await? {
                 return Err(RuleError::Locked.into());
             }
             e.add("current_password", "password-wrong");
         }
         e.into_result(())?;
-        let hash = hash_password(new.to_owned()).await?;
+        let hash = self.hasher.hash(new).await?;
         let now = self.now();
         let mut tx = self.db.begin().await?;
         st::set_password(&mut tx, account.account_id, &hash, now).await?;
@@ -763,7 +734,7 @@ impl App {
             authorize(a, Action::ManageUsers, None)?;
         }
         let draft = AccountDraft::parse(input)?;
-        let hash = hash_password(draft.password.clone()).await?;
+        let hash = self.hasher.hash(&draft.password).await?;
         let now = self.now();
         let id = Uuid::now_v7();
         let mut tx = self.db.begin().await?;
@@ -913,7 +884,7 @@ impl App {
         if let Err(k) = check_new_password(new, &a.username) {
             return Err(RuleError::Invalid(FieldErrors::single("password", k)).into());
         }
-        let hash = hash_password(new.to_owned()).await?;
+        let hash = self.hasher.hash(new).await?;
         let now = self.now();
         let mut tx = self.db.begin().await?;
         st::set_password(&mut tx, a.account_id, &hash, now).await?;
@@ -999,6 +970,6 @@ mod tests {
 
     #[test]
     fn the_dummy_hash_parses() {
-        assert!(PasswordHash::new(DUMMY_HASH).is_ok());
+        assert!(argon2::password_hash::PasswordHash::new(DUMMY_HASH).is_ok());
     }
 }

@@ -11,6 +11,7 @@ pub mod auth;
 pub mod demo;
 pub mod directory;
 pub mod jobs;
+pub mod password;
 
 use atlas_domain::auth::Actor;
 use atlas_domain::clock::Clock;
@@ -100,6 +101,8 @@ pub struct App {
     pub db: Db,
     pub clock: Arc<dyn Clock>,
     pub settings: Arc<Settings>,
+    /// Password hashing workers.
+    pub hasher: password::Hasher,
 }
 
 impl std::fmt::Debug for App {
@@ -111,13 +114,16 @@ impl std::fmt::Debug for App {
 }
 
 impl App {
-    /// Builds the application over an already migrated database.
-    pub fn new(db: Db, clock: Arc<dyn Clock>, settings: Settings) -> Self {
-        Self {
+    /// Builds the application over an already migrated database; starts the two
+    /// password-hashing threads.
+    pub fn new(db: Db, clock: Arc<dyn Clock>, settings: Settings) -> anyhow::Result<Self> {
+        Ok(Self {
             db,
             clock,
             settings: Arc::new(settings),
-        }
+            hasher: password::Hasher::start(2)
+                .map_err(|e| anyhow::anyhow!("cannot start password hashing threads: {e}"))?,
+        })
     }
 
     /// The current time.

@@ -17,7 +17,11 @@ impl Drop for Driver {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 async fn start_app() -> (TestApp, String) {
@@ -41,7 +45,8 @@ async fn browser(javascript: bool) -> (Driver, WebDriver) {
         .unwrap_or_else(|e| panic!("cannot start {bin} (apt-get install chromium-driver): {e}"));
     let guard = Driver(child);
     let mut caps = DesiredCapabilities::chrome();
-    caps.set_binary(&std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into())).unwrap();
+    caps.set_binary(&std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()))
+        .unwrap();
     for a in [
         "--headless=new",
         "--no-sandbox",
@@ -57,7 +62,11 @@ async fn browser(javascript: bool) -> (Driver, WebDriver) {
         caps.add_arg(a).unwrap();
     }
     if !javascript {
-        caps.add_experimental_option("prefs", serde_json::json!({"profile.managed_default_content_settings.javascript": 2})).unwrap();
+        caps.add_experimental_option(
+            "prefs",
+            serde_json::json!({"profile.managed_default_content_settings.javascript": 2}),
+        )
+        .unwrap();
     }
     let url = format!("http://127.0.0.1:{port}");
     let mut last = None;
@@ -73,9 +82,24 @@ async fn browser(javascript: bool) -> (Driver, WebDriver) {
 
 async fn sign_in(d: &WebDriver, base: &str, user: &str) {
     d.goto(format!("{base}/login")).await.unwrap();
-    d.find(By::Name("username")).await.unwrap().send_keys(user).await.unwrap();
-    d.find(By::Name("password")).await.unwrap().send_keys(PASSWORD).await.unwrap();
-    d.find(By::Css("main button[type=submit]")).await.unwrap().click().await.unwrap();
+    d.find(By::Name("username"))
+        .await
+        .unwrap()
+        .send_keys(user)
+        .await
+        .unwrap();
+    d.find(By::Name("password"))
+        .await
+        .unwrap()
+        .send_keys(PASSWORD)
+        .await
+        .unwrap();
+    d.find(By::Css("main button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -84,16 +108,51 @@ async fn a_user_signs_in_switches_to_spanish_and_opens_the_directory() {
     let (_guard, d) = browser(true).await;
     sign_in(&d, &base, "observer").await;
     assert_eq!(d.current_url().await.unwrap().path(), "/");
-    assert!(d.find(By::Tag("h1")).await.unwrap().text().await.unwrap().contains("Donor Observer"));
-    d.find(By::LinkText("Español")).await.unwrap().click().await.unwrap();
+    assert!(
+        d.find(By::Tag("h1"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+            .contains("Donor Observer")
+    );
+    d.find(By::LinkText("Español"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     let html = d.find(By::Tag("html")).await.unwrap();
     assert_eq!(html.attr("lang").await.unwrap().as_deref(), Some("es"));
-    d.find(By::LinkText("Directorio")).await.unwrap().click().await.unwrap();
+    d.find(By::LinkText("Directorio"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     assert_eq!(d.current_url().await.unwrap().path(), "/directory");
-    assert_eq!(d.find(By::Tag("h1")).await.unwrap().text().await.unwrap(), "Directorio");
-    let table = d.find(By::Tag("table")).await.unwrap().text().await.unwrap();
-    assert!(table.contains("Argentina") && table.contains("Tailandia"), "{table}");
-    d.find(By::LinkText("Instituciones")).await.unwrap().click().await.unwrap();
+    assert_eq!(
+        d.find(By::Tag("h1")).await.unwrap().text().await.unwrap(),
+        "Directorio"
+    );
+    let table = d
+        .find(By::Tag("table"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        table.contains("Argentina") && table.contains("Tailandia"),
+        "{table}"
+    );
+    d.find(By::LinkText("Instituciones"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     assert!(d.source().await.unwrap().contains("COPRETI"));
     d.quit().await.unwrap();
 }
@@ -103,26 +162,89 @@ async fn pages_work_without_javascript_and_fit_a_320_pixel_screen() {
     let (t, base) = start_app().await;
     let (_guard, d) = browser(false).await;
     sign_in(&d, &base, "program_staff").await;
-    assert_eq!(d.current_url().await.unwrap().path(), "/", "form sign-in works without JavaScript");
+    assert_eq!(
+        d.current_url().await.unwrap().path(),
+        "/",
+        "form sign-in works without JavaScript"
+    );
     // Create an institution through the form, without JavaScript.
-    d.goto(format!("{base}/directory/institutions/new")).await.unwrap();
-    d.find(By::Name("country")).await.unwrap().send_keys("Argentina").await.unwrap();
-    d.find(By::Name("name")).await.unwrap().send_keys("Fundación Ejemplo").await.unwrap();
+    d.goto(format!("{base}/directory/institutions/new"))
+        .await
+        .unwrap();
+    d.find(By::Name("country"))
+        .await
+        .unwrap()
+        .send_keys("Argentina")
+        .await
+        .unwrap();
+    d.find(By::Name("name"))
+        .await
+        .unwrap()
+        .send_keys("Fundación Ejemplo")
+        .await
+        .unwrap();
     // The acronym is taken: only the server can know, so the form comes back.
-    d.find(By::Name("acronym")).await.unwrap().send_keys("PRV").await.unwrap();
-    d.find(By::Name("kind")).await.unwrap().send_keys("NGO").await.unwrap();
-    d.find(By::Name("level")).await.unwrap().send_keys("National").await.unwrap();
-    d.find(By::Css("main button[type=submit]")).await.unwrap().click().await.unwrap();
-    assert_eq!(d.current_url().await.unwrap().path(), "/directory/institutions", "a rejected form comes back");
+    d.find(By::Name("acronym"))
+        .await
+        .unwrap()
+        .send_keys("PRV")
+        .await
+        .unwrap();
+    d.find(By::Name("kind"))
+        .await
+        .unwrap()
+        .send_keys("NGO")
+        .await
+        .unwrap();
+    d.find(By::Name("level"))
+        .await
+        .unwrap()
+        .send_keys("National")
+        .await
+        .unwrap();
+    d.find(By::Css("main button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert_eq!(
+        d.current_url().await.unwrap().path(),
+        "/directory/institutions",
+        "a rejected form comes back"
+    );
     let src = d.source().await.unwrap();
     assert!(src.contains("Fundación Ejemplo"), "input kept");
-    assert!(src.contains("This acronym is already used in this country"), "one message per field");
+    assert!(
+        src.contains("This acronym is already used in this country"),
+        "one message per field"
+    );
     let acronym = d.find(By::Name("acronym")).await.unwrap();
     acronym.clear().await.unwrap();
     acronym.send_keys("FE").await.unwrap();
-    d.find(By::Css("main button[type=submit]")).await.unwrap().click().await.unwrap();
-    assert!(d.current_url().await.unwrap().path().starts_with("/directory/institutions/0"), "created");
-    assert!(d.find(By::Tag("h1")).await.unwrap().text().await.unwrap().contains("Fundación Ejemplo"));
+    d.find(By::Css("main button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert!(
+        d.current_url()
+            .await
+            .unwrap()
+            .path()
+            .starts_with("/directory/institutions/0"),
+        "created"
+    );
+    assert!(
+        d.find(By::Tag("h1"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+            .contains("Fundación Ejemplo")
+    );
     d.quit().await.unwrap();
 
     // Mobile width: no page scrolls sideways.
@@ -130,12 +252,31 @@ async fn pages_work_without_javascript_and_fit_a_320_pixel_screen() {
     m.set_window_rect(0, 0, 320, 800).await.unwrap();
     sign_in(&m, &base, "program_staff").await;
     let barrio = t.area_id("17 de Noviembre").await;
-    for p in ["/", "/directory", "/directory/areas", &format!("/directory/areas/{barrio}"), "/directory/institutions", "/directory/institutions/new", "/account"] {
+    for p in [
+        "/",
+        "/directory",
+        "/directory/areas",
+        &format!("/directory/areas/{barrio}"),
+        "/directory/institutions",
+        "/directory/institutions/new",
+        "/account",
+    ] {
         m.goto(format!("{base}{p}")).await.unwrap();
-        let w = m.execute("return [window.innerWidth, document.documentElement.scrollWidth];", vec![]).await.unwrap();
+        let w = m
+            .execute(
+                "return [window.innerWidth, document.documentElement.scrollWidth];",
+                vec![],
+            )
+            .await
+            .unwrap();
         let v: Vec<i64> = w.convert().unwrap();
         assert!(v[0] <= 340, "the window is not narrow: {v:?}");
-        assert!(v[1] <= v[0], "{p} scrolls sideways at {} px: content {} px", v[0], v[1]);
+        assert!(
+            v[1] <= v[0],
+            "{p} scrolls sideways at {} px: content {} px",
+            v[0],
+            v[1]
+        );
     }
     m.quit().await.unwrap();
 }

@@ -43,9 +43,10 @@ impl TestApp {
     pub async fn all() -> Vec<TestApp> {
         let mut v = vec![Self::sqlite().await];
         if let Ok(url) = std::env::var("ATLAS_TEST_POSTGRES_URL")
-            && !url.trim().is_empty() {
-                v.push(Self::postgres(&url).await);
-            }
+            && !url.trim().is_empty()
+        {
+            v.push(Self::postgres(&url).await);
+        }
         v
     }
 
@@ -111,7 +112,7 @@ impl TestApp {
     async fn build(db: Db, dir: Option<tempfile::TempDir>) -> TestApp {
         db.migrate().await.unwrap();
         let clock = Arc::new(ManualClock::new(t0()));
-        let app = App::new(db.clone(), clock.clone(), Settings::default());
+        let app = App::new(db.clone(), clock.clone(), Settings::default()).unwrap();
         let state = AppState::new(app.clone(), WebSettings::default());
         let router = atlas_web::app(state.clone());
         TestApp {

@@ -267,9 +267,10 @@ async fn check_csrf(
 ) -> Result<Request, Response> {
     let h = req.headers();
     if let Some(site) = h.get("sec-fetch-site").and_then(|v| v.to_str().ok())
-        && !matches!(site, "same-origin" | "none") {
-            return Err(AppError::Csrf.into_response());
-        }
+        && !matches!(site, "same-origin" | "none")
+    {
+        return Err(AppError::Csrf.into_response());
+    }
     if let Some(origin) = h.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
         let host = h
             .get(header::HOST)

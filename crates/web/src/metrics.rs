@@ -48,9 +48,10 @@ impl Metrics {
             let s = d.as_secs_f64();
             for (i, b) in BUCKETS.iter().enumerate() {
                 if s <= *b
-                    && let Some(c) = h.counts.get_mut(i) {
-                        *c += 1;
-                    }
+                    && let Some(c) = h.counts.get_mut(i)
+                {
+                    *c += 1;
+                }
             }
             h.sum += s;
             h.count += 1;

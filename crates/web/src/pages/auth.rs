@@ -266,9 +266,10 @@ pub async fn enrol(State(state): State<AppState>, ctx: Ctx, form: FormMap) -> Re
 /// POST /logout
 pub async fn logout(State(state): State<AppState>, ctx: Ctx) -> Response {
     if let Some(s) = &ctx.session
-        && let Err(e) = state.app.sign_out(s).await {
-            return AppError::from(e).into_response();
-        }
+        && let Err(e) = state.app.sign_out(s).await
+    {
+        return AppError::from(e).into_response();
+    }
     clear_session(Redirect::to("/login").into_response(), &state)
 }
 

@@ -384,10 +384,9 @@ pub async fn update_area(
         errors,
         ..area_values(&input)
     };
-    if stale
-        && let Ok(cur) = state.app.area(By::User(u.actor()), id).await {
-            f.values.insert("version".into(), cur.version.to_string());
-        }
+    if stale && let Ok(cur) = state.app.area(By::User(u.actor()), id).await {
+        f.values.insert("version".into(), cur.version.to_string());
+    }
     let status = if stale {
         StatusCode::CONFLICT
     } else {
@@ -645,10 +644,9 @@ pub async fn update_institution(
         errors,
         ..inst_values(&input)
     };
-    if stale
-        && let Ok(cur) = state.app.institution(By::User(u.actor()), id).await {
-            f.values.insert("version".into(), cur.version.to_string());
-        }
+    if stale && let Ok(cur) = state.app.institution(By::User(u.actor()), id).await {
+        f.values.insert("version".into(), cur.version.to_string());
+    }
     let status = if stale {
         StatusCode::CONFLICT
     } else {
