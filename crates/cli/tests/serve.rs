@@ -4,26 +4,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use atlas_domain::clock::{Clock, SystemClock};
+use atlas_testkit::{KillOnDrop, free_port};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-struct Proc(Child);
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// A minimal HTTP/1.1 exchange over std (no client library needed).
 fn http(
@@ -80,7 +65,7 @@ fn the_demo_serves_health_tokens_for_admin_and_observer_and_the_openapi_document
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let mut p = Proc(child);
+    let mut p = KillOnDrop(child);
     let mut out = BufReader::new(p.0.stdout.take().unwrap());
     let mut banner = String::new();
     let mut line = String::new();
@@ -182,7 +167,7 @@ fn serve_logs_json_and_stops_cleanly_on_sigterm() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut p = Proc(child);
+    let mut p = KillOnDrop(child);
     wait_healthy(port);
     let pid = p.0.id().to_string();
     assert!(

@@ -181,6 +181,42 @@ impl App {
         Ok(())
     }
 
+    /// Appends an event about `account` done by that account itself.
+    async fn audit_own(
+        &self,
+        tx: &mut atlas_store::Tx,
+        account: &st::AccountRow,
+        action: &str,
+        summary: impl Into<String>,
+    ) -> Result<()> {
+        let e = NewEvent::new(
+            Some((account.account_id, account.username.as_str())),
+            action,
+            "account",
+            account.account_id,
+            summary,
+        );
+        self.audit(tx, e).await
+    }
+
+    /// Replaces a half-signed-in session by a full one (after TOTP or enrolment), so a
+    /// session id seen before the second factor is worthless after it.
+    async fn promote_session(
+        &self,
+        tx: &mut atlas_store::Tx,
+        session: &SessionCtx,
+        account: &st::AccountRow,
+        how: &str,
+    ) -> Result<NewSession> {
+        st::delete_session_tx(tx, &session.session_id).await?;
+        let s = self
+            .open_session(tx, account.account_id, Stage::Full)
+            .await?;
+        self.audit_own(tx, account, "auth.login", format!("stage=full totp={how}"))
+            .await?;
+        Ok(s)
+    }
+
     /// Records a failed credential check; locks the account at the threshold. Returns
     /// whether the account is now locked.
     async fn record_failure(&self, account: &st::AccountRow, what: &str) -> Result<bool> {
@@ -263,34 +299,16 @@ impl App {
         };
         if account.locked_until.is_some_and(|t| t > now) {
             let mut tx = self.db.begin().await?;
-            self.audit(
-                &mut tx,
-                NewEvent::new(
-                    Some((account.account_id, &account.username)),
-                    "auth.login_refused",
-                    "account",
-                    account.account_id,
-                    "reason=locked",
-                ),
-            )
-            .await?;
+            self.audit_own(&mut tx, &account, "auth.login_refused", "reason=locked")
+                .await?;
             tx.commit().await?;
             return Err(RuleError::Locked.into());
         }
         let ok = self.hasher.verify(password, &account.password_hash).await?;
         if account.disabled_at.is_some() {
             let mut tx = self.db.begin().await?;
-            self.audit(
-                &mut tx,
-                NewEvent::new(
-                    Some((account.account_id, &account.username)),
-                    "auth.login_refused",
-                    "account",
-                    account.account_id,
-                    "reason=disabled",
-                ),
-            )
-            .await?;
+            self.audit_own(&mut tx, &account, "auth.login_refused", "reason=disabled")
+                .await?;
             tx.commit().await?;
             return Err(RuleError::Unauthenticated.into());
         }
@@ -394,21 +412,9 @@ impl App {
         let mut tx = self.db.begin().await?;
         st::set_totp_step(&mut tx, account.account_id, step).await?;
         st::set_failures(&mut tx, account.account_id, 0, None, None).await?;
-        st::delete_session_tx(&mut tx, &session.session_id).await?;
         let s = self
-            .open_session(&mut tx, account.account_id, Stage::Full)
+            .promote_session(&mut tx, session, &account, "ok")
             .await?;
-        self.audit(
-            &mut tx,
-            NewEvent::new(
-                Some((account.account_id, &account.username)),
-                "auth.login",
-                "account",
-                account.account_id,
-                "stage=full totp=ok",
-            ),
-        )
-        .await?;
         tx.commit().await?;
         Ok(s)
     }
@@ -478,17 +484,8 @@ impl App {
                 let s = totp_rs::Secret::Raw(b.to_vec()).to_encoded().to_string();
                 let mut tx = self.db.begin().await?;
                 st::set_totp_pending(&mut tx, account.account_id, Some(&s)).await?;
-                self.audit(
-                    &mut tx,
-                    NewEvent::new(
-                        Some((account.account_id, &account.username)),
-                        "auth.totp_enrolment_started",
-                        "account",
-                        account.account_id,
-                        "",
-                    ),
-                )
-                .await?;
+                self.audit_own(&mut tx, &account, "auth.totp_enrolment_started", "")
+                    .await?;
                 tx.commit().await?;
                 s
             }
@@ -524,34 +521,13 @@ impl App {
             self.now(),
         )
         .await?;
-        self.audit(
-            &mut tx,
-            NewEvent::new(
-                Some((account.account_id, &account.username)),
-                "auth.totp_enrolled",
-                "account",
-                account.account_id,
-                "",
-            ),
-        )
-        .await?;
-        let new = if session.stage == Stage::Enrol {
-            st::delete_session_tx(&mut tx, &session.session_id).await?;
-            let s = self
-                .open_session(&mut tx, account.account_id, Stage::Full)
-                .await?;
-            self.audit(
-                &mut tx,
-                NewEvent::new(
-                    Some((account.account_id, &account.username)),
-                    "auth.login",
-                    "account",
-                    account.account_id,
-                    "stage=full totp=enrolled",
-                ),
-            )
+        self.audit_own(&mut tx, &account, "auth.totp_enrolled", "")
             .await?;
-            Some(s)
+        let new = if session.stage == Stage::Enrol {
+            Some(
+                self.promote_session(&mut tx, session, &account, "enrolled")
+                    .await?,
+            )
         } else {
             None
         };
@@ -591,15 +567,11 @@ impl App {
         let ended =
             st::end_all_sessions(&mut tx, account.account_id, Some(&session.session_id), now)
                 .await?;
-        self.audit(
+        self.audit_own(
             &mut tx,
-            NewEvent::new(
-                Some((account.account_id, &account.username)),
-                "auth.password_changed",
-                "account",
-                account.account_id,
-                format!("other_sessions_ended={ended}"),
-            ),
+            &account,
+            "auth.password_changed",
+            format!("other_sessions_ended={ended}"),
         )
         .await?;
         tx.commit().await?;

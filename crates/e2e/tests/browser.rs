@@ -2,27 +2,10 @@
 //! page fits a 320 px wide screen with JavaScript off.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use atlas_testkit::{PASSWORD, TestApp};
-use std::process::{Child, Command, Stdio};
+use atlas_testkit::{KillOnDrop, PASSWORD, TestApp, free_port};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 use thirtyfour::prelude::*;
-
-struct Driver(Child);
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 async fn start_app() -> (TestApp, String) {
     let mut t = TestApp::sqlite().await;
@@ -34,7 +17,7 @@ async fn start_app() -> (TestApp, String) {
     (t, format!("http://{addr}"))
 }
 
-async fn browser(javascript: bool) -> (Driver, WebDriver) {
+async fn browser(javascript: bool) -> (KillOnDrop, WebDriver) {
     let port = free_port();
     let bin = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
     let child = Command::new(&bin)
@@ -43,7 +26,7 @@ async fn browser(javascript: bool) -> (Driver, WebDriver) {
         .stderr(Stdio::null())
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start {bin} (apt-get install chromium-driver): {e}"));
-    let guard = Driver(child);
+    let guard = KillOnDrop(child);
     let mut caps = DesiredCapabilities::chrome();
     caps.set_binary(&std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()))
         .unwrap();
