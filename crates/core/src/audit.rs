@@ -26,7 +26,7 @@ impl App {
     /// The actor's own latest audit events (everyone may see what they did).
     pub async fn my_activity(&self, actor: &Actor, limit: i64) -> Result<Vec<Event>> {
         let f = AuditFilter {
-            actor_username: Some(actor.username.clone()),
+            actor_user_id: Some(actor.user_id),
             limit: limit.clamp(1, 50),
             ..Default::default()
         };

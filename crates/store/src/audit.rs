@@ -95,6 +95,8 @@ pub struct AuditFilter {
     /// Action prefix, e.g. `auth.` or `directory.institution.create`.
     pub action_prefix: Option<String>,
     pub actor_username: Option<String>,
+    /// The actor's account id (indexed; preferred over the name when known).
+    pub actor_user_id: Option<Uuid>,
     pub entity_type: Option<String>,
     pub entity_id: Option<String>,
     pub from: Option<OffsetDateTime>,
@@ -118,11 +120,11 @@ pub async fn list(db: &Db, f: &AuditFilter) -> anyhow::Result<Vec<Event>> {
         "select {COLS} from audit_event where ($1 is null or action like $1 escape '\\') \
          and ($2 is null or actor_username = $2) and ($3 is null or entity_type = $3) \
          and ($4 is null or entity_id = $4) and ($5 is null or occurred_at >= $5) \
-         and ($6 is null or occurred_at < $6) and ($7 is null or seq < $7) order by seq desc limit $8"
+         and ($6 is null or occurred_at < $6) and ($7 is null or seq < $7) and ($9 is null or actor_user_id = $9) order by seq desc limit $8"
     );
     let rows: Vec<Row> = on_db!(db, p => sqlx::query_as(&sql)
         .bind(prefix).bind(&f.actor_username).bind(&f.entity_type).bind(&f.entity_id)
-        .bind(f.from).bind(f.to).bind(f.before_seq).bind(f.limit)
+        .bind(f.from).bind(f.to).bind(f.before_seq).bind(f.limit).bind(f.actor_user_id)
         .fetch_all(p).await)
     .context("list audit events")?;
     Ok(rows.into_iter().map(Event::from).collect())

@@ -293,6 +293,7 @@ pub fn audit_filter(p: &Params) -> Result<AuditFilter, &'static str> {
         from,
         to,
         before_seq,
+        actor_user_id: None,
         limit: 100,
     })
 }
