@@ -7,6 +7,7 @@ nav-home = Home
 nav-directory = Directory
 nav-users = Users
 nav-audit = Audit log
+nav-training = Training
 nav-account = My account
 nav-sign-out = Sign out
 home-title = Home

@@ -7,6 +7,7 @@ nav-home = Inicio
 nav-directory = Directorio
 nav-users = Usuarios
 nav-audit = Registro de auditoría
+nav-training = Capacitación
 nav-account = Mi cuenta
 nav-sign-out = Cerrar sesión
 home-title = Inicio

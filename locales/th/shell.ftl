@@ -7,6 +7,7 @@ nav-home = หน้าหลัก
 nav-directory = ทำเนียบ
 nav-users = ผู้ใช้งาน
 nav-audit = บันทึกการตรวจสอบ
+nav-training = การฝึกอบรม
 nav-account = บัญชีของฉัน
 nav-sign-out = ออกจากระบบ
 home-title = หน้าหลัก

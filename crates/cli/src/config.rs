@@ -26,6 +26,10 @@ pub struct Settings {
     pub body_limit_kib: usize,
     /// Issuer shown in authenticator apps.
     pub totp_issuer: String,
+    /// File holding the deployment's 32-byte master key (created on first start). Keys
+    /// for keyed hashes and, later, field encryption are derived from it; it never goes
+    /// into the database. Back it up apart from the database.
+    pub key_file: String,
 }
 
 /// Loads settings from defaults, an optional TOML file and the environment.
@@ -39,7 +43,8 @@ pub fn load(file: Option<&Path>) -> anyhow::Result<Settings> {
         .set_default("session_absolute_hours", 12)?
         .set_default("token_ttl_days", 30)?
         .set_default("body_limit_kib", 256)?
-        .set_default("totp_issuer", "ATLAS")?;
+        .set_default("totp_issuer", "ATLAS")?
+        .set_default("key_file", "atlas.key")?;
     if let Some(f) = file {
         b = b.add_source(
             config::File::from(f)
@@ -67,15 +72,17 @@ pub fn load(file: Option<&Path>) -> anyhow::Result<Settings> {
 }
 
 impl Settings {
-    /// The use-case settings.
-    pub fn core(&self) -> atlas_core::Settings {
-        atlas_core::Settings {
+    /// The use-case settings, with keys derived from the master key file.
+    pub fn core(&self) -> anyhow::Result<atlas_core::Settings> {
+        let master = load_or_create_key(Path::new(&self.key_file))?;
+        Ok(atlas_core::Settings {
+            index_key: atlas_core::SecretKey::derive(&master, "atlas blind-index v1"),
             session_idle: time::Duration::minutes(self.session_idle_minutes),
             session_absolute: time::Duration::hours(self.session_absolute_hours),
             token_ttl: time::Duration::days(self.token_ttl_days),
             totp_issuer: self.totp_issuer.clone(),
             ..Default::default()
-        }
+        })
     }
     /// The web settings.
     pub fn web(&self) -> atlas_web::WebSettings {
@@ -98,5 +105,49 @@ pub fn init_logging(format: &str) {
         b.json().init();
     } else {
         b.init();
+    }
+}
+
+/// Reads the 32-byte master key from `path`, creating it (mode 0600) when missing.
+pub fn load_or_create_key(path: &Path) -> anyhow::Result<[u8; 32]> {
+    use std::io::Write;
+    match std::fs::read(path) {
+        Ok(bytes) => <[u8; 32]>::try_from(bytes.as_slice()).map_err(|_| {
+            anyhow::anyhow!(
+                "{} must hold exactly 32 bytes (it holds {})",
+                path.display(),
+                bytes.len()
+            )
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let key = atlas_core::SecretKey::random().0;
+            let mut opts = std::fs::OpenOptions::new();
+            opts.write(true).create_new(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::OpenOptionsExt;
+                opts.mode(0o600);
+            }
+            let mut f = match opts.open(path) {
+                Ok(f) => f,
+                // Another process created it first: use theirs.
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    return load_or_create_key(path);
+                }
+                Err(e) => {
+                    return Err(anyhow::Error::new(e)
+                        .context(format!("cannot create the key file {}", path.display())));
+                }
+            };
+            f.write_all(&key)
+                .and_then(|()| f.sync_all())
+                .with_context(|| format!("cannot write the key file {}", path.display()))?;
+            tracing::warn!(key_file = %path.display(), "created a new master key file; back it up apart from the database");
+            Ok(key)
+        }
+        Err(e) => {
+            Err(anyhow::Error::new(e)
+                .context(format!("cannot read the key file {}", path.display())))
+        }
     }
 }

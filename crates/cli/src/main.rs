@@ -158,7 +158,7 @@ async fn open(url: &str) -> anyhow::Result<Db> {
 }
 
 fn app_over(db: Db, s: &config::Settings) -> anyhow::Result<App> {
-    App::new(db, Arc::new(SystemClock), s.core())
+    App::new(db, Arc::new(SystemClock), s.core()?)
 }
 
 fn read_password() -> anyhow::Result<String> {
@@ -226,6 +226,10 @@ async fn run(cmd: Command, s: config::Settings) -> anyhow::Result<std::process::
                 }
             }
             let db = open(&format!("sqlite://{}", file.display())).await?;
+            let s = config::Settings {
+                key_file: dir.join("atlas-demo.key").display().to_string(),
+                ..s
+            };
             let app = app_over(db, &s)?;
             let (password, generated) = match std::env::var("ATLAS_DEMO_PASSWORD") {
                 Ok(p) if !p.is_empty() => (p, false),

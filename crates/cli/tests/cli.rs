@@ -7,7 +7,10 @@ use std::process::{Command, Output};
 
 fn atlas(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut c = Command::new(env!("CARGO_BIN_EXE_atlas"));
-    c.args(args).env("RUST_LOG", "warn");
+    let key = std::env::temp_dir().join("atlas-cli-tests.key");
+    c.args(args)
+        .env("RUST_LOG", "warn")
+        .env("ATLAS__KEY_FILE", key);
     for (k, v) in env {
         c.env(k, v);
     }

@@ -163,6 +163,7 @@ fn serve_logs_json_and_stops_cleanly_on_sigterm() {
             "json",
         ])
         .env("RUST_LOG", "info")
+        .env("ATLAS__KEY_FILE", dir.path().join("a.key"))
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -196,4 +197,10 @@ fn serve_logs_json_and_stops_cleanly_on_sigterm() {
         .unwrap_or_else(|e| panic!("not a JSON log line ({e}): {first}"));
     assert!(v["level"].is_string());
     assert!(err.contains("shutting down"));
+    let key = std::fs::read(dir.path().join("a.key")).unwrap();
+    assert_eq!(
+        key.len(),
+        32,
+        "the master key file is created on first start"
+    );
 }

@@ -2,7 +2,8 @@
 //! 17 de Noviembre; IUPFA, DOVIC, COPRETI, PRV, DyA, Winrock International, the U.S.
 //! Department of Labor), the other program countries with their capitals, and one user
 //! per role named after the role. Everything is created through the ordinary use cases,
-//! so the demo also exercises the audit trail.
+//! so the demo also exercises the audit trail. The training program's demo (curriculum,
+//! courses, participants and attendance) is in [`crate::training_demo`].
 
 use crate::{App, By, Result};
 use anyhow::Context;
@@ -228,6 +229,7 @@ pub async fn seed(app: &App, password: &str) -> Result<Vec<DemoAccount>> {
         inst_ids.insert(acronym, i.institution_id.to_string());
     }
     let mut out = Vec::new();
+    let mut facilitator = None;
     for (role, inst, display) in USERS {
         let a = app
             .create_account(
@@ -244,6 +246,9 @@ pub async fn seed(app: &App, password: &str) -> Result<Vec<DemoAccount>> {
                 },
             )
             .await?;
+        if *role == Role::Facilitator {
+            facilitator = Some(a.id);
+        }
         let totp_secret = if role.requires_totp() {
             use rand::RngCore;
             let mut b = [0u8; 20];
@@ -261,5 +266,7 @@ pub async fn seed(app: &App, password: &str) -> Result<Vec<DemoAccount>> {
             totp_secret,
         });
     }
+    let facilitator = facilitator.context("demo facilitator missing")?;
+    crate::training_demo::seed_training(app, &inst_ids, facilitator).await?;
     Ok(out)
 }

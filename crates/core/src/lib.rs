@@ -12,6 +12,8 @@ pub mod demo;
 pub mod directory;
 pub mod jobs;
 pub mod password;
+pub mod training;
+pub mod training_demo;
 
 use atlas_domain::auth::Actor;
 use atlas_domain::clock::Clock;
@@ -79,6 +81,50 @@ pub struct Settings {
     pub lockout_duration: Duration,
     /// Issuer name shown in authenticator apps.
     pub totp_issuer: String,
+    /// Key of the blind indexes (keyed hashes that find a record by a secret value, such
+    /// as a participant's national id, without storing the value).
+    pub index_key: SecretKey,
+}
+
+/// A 32-byte secret. `Debug` never shows it.
+#[derive(Clone)]
+pub struct SecretKey(pub [u8; 32]);
+
+impl std::fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretKey(redacted)")
+    }
+}
+
+impl std::ops::Deref for SecretKey {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl SecretKey {
+    /// A fresh random key.
+    pub fn random() -> Self {
+        use rand::RngCore;
+        let mut k = [0u8; 32];
+        rand::rng().fill_bytes(&mut k);
+        Self(k)
+    }
+
+    /// A purpose-specific key derived from a deployment's master key (HMAC-SHA256 of the
+    /// purpose label, i.e. one HKDF-expand block), so keys for different uses never
+    /// coincide.
+    pub fn derive(master: &[u8], purpose: &str) -> Self {
+        use hmac::{Hmac, Mac};
+        let mut out = [0u8; 32];
+        if let Ok(mut m) = Hmac::<sha2::Sha256>::new_from_slice(master) {
+            m.update(purpose.as_bytes());
+            m.update(&[1]);
+            out.copy_from_slice(&m.finalize().into_bytes());
+        }
+        Self(out)
+    }
 }
 
 impl Default for Settings {
@@ -91,6 +137,8 @@ impl Default for Settings {
             lockout_window: Duration::minutes(15),
             lockout_duration: Duration::minutes(15),
             totp_issuer: "ATLAS".into(),
+            // Safe by default: a key nobody knows. `atlas serve` loads the deployment's.
+            index_key: SecretKey::random(),
         }
     }
 }

@@ -58,6 +58,15 @@ pub enum Action {
     ManageUsers,
     /// Read the audit log.
     ReadAudit,
+    /// Edit the master training curriculum (modules and presentations).
+    EditCurriculum,
+    /// Create courses and manage their sessions, facilitators and enrolments.
+    ManageCourses,
+    /// Take attendance. A facilitator's institution scope is narrowed further in core to
+    /// the courses they facilitate.
+    TakeAttendance,
+    /// Read the training figures and the curriculum (no personal data).
+    ReadTrainingFigures,
 }
 
 /// How far an action reaches for a role.
@@ -102,6 +111,25 @@ pub fn scope(role: Role, action: Action) -> Option<Scope> {
         Action::ManageUsers | Action::ReadAudit => match role {
             Admin => Some(Scope::All),
             _ => None,
+        },
+        Action::EditCurriculum => match role {
+            Admin | ProgramStaff => Some(Scope::All),
+            _ => None,
+        },
+        Action::ManageCourses => match role {
+            Admin => Some(Scope::All),
+            ProgramStaff => Some(Scope::Country),
+            TrainingCoordinator => Some(Scope::Institution),
+            _ => None,
+        },
+        Action::TakeAttendance => match role {
+            Admin => Some(Scope::All),
+            TrainingCoordinator | Facilitator => Some(Scope::Institution),
+            _ => None,
+        },
+        Action::ReadTrainingFigures => match role {
+            Admin | ProgramStaff | Observer => Some(Scope::All),
+            _ => Some(Scope::Country),
         },
     }
 }
@@ -318,6 +346,53 @@ mod tests {
             Err(Error::Forbidden)
         );
         assert_eq!(list_scope(&a, Action::ReadDirectory), Ok(ListScope::All));
+    }
+
+    #[test]
+    fn training_policy_scopes_each_role() {
+        let owner_inst = |inst: u128, c: &str| Owner {
+            institution_id: Some(Uuid::from_u128(inst)),
+            country: CountryCode::parse(c).unwrap(),
+        };
+        let coord = actor(Role::TrainingCoordinator, "AR");
+        assert_eq!(
+            authorize(&coord, Action::ManageCourses, Some(&owner_inst(1, "AR"))),
+            Ok(())
+        );
+        assert_eq!(
+            authorize(&coord, Action::ManageCourses, Some(&owner_inst(2, "AR"))),
+            Err(Error::NotFound),
+            "another institution's course is not found"
+        );
+        let staff = actor(Role::ProgramStaff, "AR");
+        assert_eq!(
+            authorize(&staff, Action::ManageCourses, Some(&owner_inst(2, "PY"))),
+            Err(Error::NotFound)
+        );
+        assert_eq!(authorize(&staff, Action::EditCurriculum, None), Ok(()));
+        assert_eq!(
+            authorize(&coord, Action::EditCurriculum, None),
+            Err(Error::Forbidden)
+        );
+        let obs = actor(Role::Observer, "AR");
+        assert_eq!(
+            list_scope(&obs, Action::ReadTrainingFigures),
+            Ok(ListScope::All)
+        );
+        assert_eq!(
+            authorize(&obs, Action::TakeAttendance, Some(&owner_inst(1, "AR"))),
+            Err(Error::NotFound)
+        );
+        let fac = actor(Role::Facilitator, "AR");
+        assert_eq!(
+            scope(fac.role, Action::TakeAttendance),
+            Some(Scope::Institution)
+        );
+        assert_eq!(scope(fac.role, Action::ManageCourses), None);
+        assert_eq!(
+            list_scope(&actor(Role::Caseworker, "TH"), Action::ReadTrainingFigures),
+            Ok(ListScope::Country(CountryCode::parse("TH").unwrap()))
+        );
     }
 
     #[test]

@@ -9,5 +9,6 @@ pub mod auth;
 pub mod clock;
 pub mod directory;
 pub mod error;
+pub mod training;
 
 pub use error::{Error, FieldError, FieldErrors};

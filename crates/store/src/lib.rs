@@ -14,6 +14,7 @@ pub mod auth;
 pub mod db;
 pub mod directory;
 pub mod jobs;
+pub mod training;
 
 pub use db::{Backend, Db, Tx};
 

@@ -107,7 +107,7 @@ async fn metrics_text(State(state): State<AppState>) -> Response {
 
 /// The whole application router.
 pub fn app(state: AppState) -> Router {
-    use pages::{account, admin, auth, directory as dir, home};
+    use pages::{account, admin, auth, directory as dir, home, training as tr};
     let pages = Router::new()
         .route("/", get(home::home))
         .route("/login", get(auth::login_form).post(auth::login))
@@ -138,6 +138,29 @@ pub fn app(state: AppState) -> Router {
         .route(
             "/directory/institutions/{id}/edit",
             get(dir::edit_institution),
+        )
+        .route("/training", get(tr::dashboard))
+        .route("/training/curriculum", get(tr::curriculum))
+        .route("/training/curriculum/modules/{id}", post(tr::update_module))
+        .route(
+            "/training/curriculum/modules/{id}/edit",
+            get(tr::edit_module),
+        )
+        .route(
+            "/training/courses",
+            get(tr::courses).post(tr::create_course),
+        )
+        .route("/training/courses/new", get(tr::new_course))
+        .route("/training/courses/{id}", get(tr::course))
+        .route("/training/courses/{id}/sessions", post(tr::add_session))
+        .route(
+            "/training/courses/{id}/facilitators",
+            post(tr::add_facilitator),
+        )
+        .route("/training/courses/{id}/enrolments", post(tr::enrol))
+        .route(
+            "/training/sessions/{id}/attendance",
+            get(tr::roster).post(tr::take_attendance),
         )
         .route("/admin/users", get(admin::users).post(admin::create_user))
         .route("/admin/users/new", get(admin::new_user))
@@ -175,6 +198,7 @@ pub fn app(state: AppState) -> Router {
             "/api/v1/institutions/{id}",
             get(api::directory::get_institution).put(api::directory::update_institution),
         )
+        .route("/api/v1/training/figures", get(api::training::figures))
         .route("/api/v1/audit", get(api::audit::list));
     let ops = Router::new()
         .route("/healthz", get(healthz))

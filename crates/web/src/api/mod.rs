@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod directory;
 pub mod openapi;
+pub mod training;
 
 use crate::error::ErrorInfo;
 use crate::i18n::I18n;

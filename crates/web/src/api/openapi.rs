@@ -87,7 +87,7 @@ pub fn document() -> Value {
         "info": {
             "title": "ATLAS API",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Directory, accounts and audit of the ATLAS platform. Authenticate with POST /api/v1/auth/token and send `Authorization: Bearer <token>`. Errors are RFC 9457 problem details; lists use cursor pagination (`next_cursor`)."
+            "description": "Directory, accounts, training figures and audit of the ATLAS platform. Authenticate with POST /api/v1/auth/token and send `Authorization: Bearer <token>`. Errors are RFC 9457 problem details; lists use cursor pagination (`next_cursor`)."
         },
         "servers": [{"url": "/"}],
         "security": [{"bearer": []}],
@@ -127,6 +127,11 @@ pub fn document() -> Value {
                     q("from", "From date YYYY-MM-DD"), q("to", "To date YYYY-MM-DD (inclusive)"), q("cursor", "next_cursor of the previous page"),
                     json!({"name": "limit", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": 200}})
                 ]), None, merge(json!({"200": ok("A page of events", page("AuditEvent"))}), errors(&["400", "401", "403"])), true)
+            },
+            "/api/v1/training/figures": {
+                "get": op("Training figures computed from attendance, with breakdowns (own country for country-scoped roles)", "training",
+                    json!([q("country", "ISO 3166-1 alpha-2 code: AR, LR, PY or TH; omitted means every country the caller may see")]), None,
+                    merge(json!({"200": ok("Figures", sref("TrainingFigures"))}), errors(&["400", "401", "404"])), true)
             },
             "/api/v1/openapi.json": {
                 "get": op("This document", "meta", json!([]), None, json!({"200": {"description": "OpenAPI document", "content": {"application/json": {}}}}), false)
@@ -169,6 +174,16 @@ pub fn document() -> Value {
                 "InstitutionInput": {"type": "object", "properties": {
                     "country": {"type": "string"}, "name": {"type": "string", "maxLength": 200}, "acronym": {"type": "string", "maxLength": 20},
                     "kind": {"type": "string"}, "level": {"type": "string"}, "area_id": {"type": ["string", "null"]}, "version": {"type": "integer"}}},
+                "TrainingFigures": {"type": "object", "required": ["individuals_trained", "institutions_targeted", "institutions_integrated", "courses", "sessions"], "properties": {
+                    "country": {"type": ["string", "null"]},
+                    "individuals_trained": {"type": "integer", "description": "Distinct people who completed at least one course (present or late at every session)"},
+                    "institutions_targeted": {"type": "integer", "description": "Distinct institutions with at least one course"},
+                    "institutions_integrated": {"type": "integer", "description": "Institutions with a course integrated into their own training"},
+                    "courses": {"type": "integer"}, "sessions": {"type": "integer"},
+                    "by_sex": {"type": "array", "items": sref("TrainingGroup")},
+                    "by_occupation": {"type": "array", "items": sref("TrainingGroup")},
+                    "by_institution": {"type": "array", "items": sref("TrainingGroup"), "description": "By acronym of the institution the trainee works for"}}},
+                "TrainingGroup": {"type": "object", "properties": {"key": {"type": "string"}, "individuals_trained": {"type": "integer"}}},
                 "AuditEvent": {"type": "object", "properties": {
                     "seq": {"type": "integer"}, "audit_event_id": {"type": "string", "format": "uuid"}, "occurred_at": {"type": "string", "format": "date-time"},
                     "actor_user_id": {"type": ["string", "null"]}, "actor_username": {"type": "string"}, "action": {"type": "string"},

@@ -7,6 +7,7 @@ pub mod admin;
 pub mod auth;
 pub mod directory;
 pub mod home;
+pub mod training;
 
 use crate::error::{AppError, ErrorInfo};
 use crate::extract::Ctx;
@@ -37,6 +38,7 @@ pub struct Shell {
     pub nav_directory: bool,
     pub nav_users: bool,
     pub nav_audit: bool,
+    pub nav_training: bool,
     pub title: String,
 }
 
@@ -64,6 +66,7 @@ impl Shell {
             nav_directory: session.is_some_and(|s| can(&s.actor, Action::ReadDirectory)),
             nav_users: session.is_some_and(|s| can(&s.actor, Action::ManageUsers)),
             nav_audit: session.is_some_and(|s| can(&s.actor, Action::ReadAudit)),
+            nav_training: session.is_some_and(|s| can(&s.actor, Action::ReadTrainingFigures)),
             title: i18n.t(title_key),
         }
     }
@@ -144,6 +147,10 @@ impl FormState {
             .filter(|e| !shown.contains(&e.field.as_str()))
             .map(|e| e.key)
             .collect()
+    }
+    /// True when the comma list in `name` contains `code` (checkbox groups).
+    pub fn has(&self, name: &str, code: &str) -> bool {
+        self.v(name).split(',').any(|c| c.trim() == code)
     }
     /// True when any error was recorded.
     pub fn has_errors(&self) -> bool {

@@ -1,0 +1,375 @@
+//! Demo data of the training program: a master curriculum of 5 modules and 31
+//! presentations, courses run by IUPFA (integrated into its own programme), DOVIC,
+//! COPRETI and PRV, the demo facilitator on IUPFA's course, and participants with
+//! attendance. Deterministic: the figures for Argentina are exactly 72 individuals trained
+//! and 4 institutions targeted (78 people enrolled, 6 who did not complete — excused, absent, or joined late — one person who
+//! completed two courses and counts once).
+
+use crate::training::AttendanceInput;
+use crate::{App, By, Result};
+use anyhow::Context;
+use atlas_domain::training::{
+    CourseInput, EnrolInput, ModuleInput, PresentationInput, SessionInput,
+};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// (stage, title, summary, objectives, crime types, audiences, presentations)
+type ModuleSpec = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+);
+
+const MODULES: &[ModuleSpec] = &[
+    (
+        "identification",
+        "Identificación de víctimas de trabajo infantil, trabajo forzoso y trata",
+        "Indicadores para reconocer a las víctimas en inspecciones, controles y denuncias.",
+        "Reconocer los indicadores de la OIT; distinguir trabajo infantil, trabajo forzoso y trata; actuar sin revictimizar.",
+        "cl,fl,ht",
+        "labour_inspector,police,social_worker",
+        &[
+            "Marco normativo: Ley 26.364 y Convenios 29, 138 y 182 de la OIT",
+            "Indicadores de trabajo forzoso en talleres, campos y hornos",
+            "Trabajo infantil peligroso: listados y excepciones",
+            "Captación y traslado: cómo opera la trata",
+            "La primera entrevista: escucha y protección",
+            "Niñas, niños y adolescentes: abordaje especializado",
+            "Casos prácticos de identificación",
+        ],
+    ),
+    (
+        "investigation",
+        "Investigación de los delitos de explotación",
+        "Cómo reunir y preservar la prueba para que el caso llegue a juicio.",
+        "Planificar allanamientos; preservar la prueba; coordinar inspección laboral, fuerzas de seguridad y fiscalía.",
+        "cl,fl,ht",
+        "police,labour_inspector,prosecutor",
+        &[
+            "Del acta de inspección a la denuncia penal",
+            "Prueba documental y financiera: seguir el dinero",
+            "Allanamientos con víctimas presentes",
+            "Prueba digital y redes sociales",
+            "Cooperación interjurisdiccional e internacional",
+            "Ejercicio: plan de investigación",
+        ],
+    ),
+    (
+        "referral",
+        "Derivación y asistencia a víctimas",
+        "Circuitos de derivación entre inspección, fuerzas de seguridad, fiscalía y protección social.",
+        "Conocer el protocolo de derivación; activar la asistencia inmediata; registrar y dar seguimiento.",
+        "cl,fl,ht",
+        "social_worker,police,labour_inspector,other",
+        &[
+            "El protocolo de derivación paso a paso",
+            "Asistencia inmediata: alojamiento, salud y documentación",
+            "Programas de rescate y acompañamiento",
+            "Niñez: intervención de los servicios de protección",
+            "Seguimiento y reinserción laboral",
+            "Mapa de actores locales",
+        ],
+    ),
+    (
+        "prosecution",
+        "Persecución penal",
+        "Tipos penales, estrategias de acusación y participación de la víctima en el proceso.",
+        "Calificar los hechos; sostener la acusación sin depender solo del testimonio; proteger a la víctima testigo.",
+        "fl,ht",
+        "prosecutor,judge,police",
+        &[
+            "Tipos penales: trata, reducción a servidumbre y trabajo infantil",
+            "La declaración de la víctima: cámara Gesell y anticipo de prueba",
+            "Consentimiento y vulnerabilidad en la jurisprudencia",
+            "Decomiso y recupero de activos",
+            "Responsabilidad de empresas y cadenas de suministro",
+            "Simulación de audiencia",
+        ],
+    ),
+    (
+        "sentencing",
+        "Sentencia y reparación",
+        "Determinación de la pena, reparación integral y no revictimización en la etapa final.",
+        "Fundar la pena; ordenar la reparación económica; asegurar el acompañamiento posterior.",
+        "cl,fl,ht",
+        "judge,prosecutor,social_worker",
+        &[
+            "Criterios de determinación de la pena",
+            "Reparación integral a las víctimas",
+            "Fondos de asistencia y decomiso",
+            "Comunicación de la sentencia a la víctima",
+            "Análisis de sentencias argentinas",
+            "Evaluación final del curso",
+        ],
+    ),
+];
+
+/// A demo course: institution, title, framework, stage, virtual, sessions, and the
+/// participants' occupations and institutions (alternating).
+struct CourseSpec {
+    inst: &'static str,
+    title: &'static str,
+    framework: Option<&'static str>,
+    stage: &'static str,
+    is_virtual: bool,
+    sessions: [&'static str; 3],
+    occupations: [&'static str; 2],
+    institutions: [&'static str; 2],
+    /// New participants enrolled.
+    people: usize,
+}
+
+const COURSES: [CourseSpec; 4] = [
+    CourseSpec {
+        inst: "IUPFA",
+        title: "Trata y explotación laboral para cadetes",
+        framework: Some("Tecnicatura Universitaria en Seguridad Ciudadana"),
+        stage: "integrated",
+        is_virtual: false,
+        sessions: ["2026-02-09", "2026-02-16", "2026-02-23"],
+        occupations: ["police", "police"],
+        institutions: ["IUPFA", "IUPFA"],
+        people: 22,
+    },
+    CourseSpec {
+        inst: "DOVIC",
+        title: "Acompañamiento a víctimas en el proceso penal",
+        framework: None,
+        stage: "piloting",
+        is_virtual: false,
+        sessions: ["2026-02-10", "2026-02-17", "2026-02-24"],
+        occupations: ["prosecutor", "social_worker"],
+        institutions: ["DOVIC", "PROTEX"],
+        people: 19,
+    },
+    CourseSpec {
+        inst: "COPRETI",
+        title: "Detección de trabajo infantil en la inspección",
+        framework: None,
+        stage: "piloting",
+        is_virtual: false,
+        sessions: ["2026-02-11", "2026-02-18", "2026-02-25"],
+        occupations: ["labour_inspector", "social_worker"],
+        institutions: ["MTPBA", "COPRETI"],
+        people: 16,
+    },
+    CourseSpec {
+        inst: "PRV",
+        title: "Derivación y asistencia a víctimas de trata",
+        framework: None,
+        stage: "adapting",
+        is_virtual: true,
+        sessions: ["2026-02-12", "2026-02-19", "2026-02-26"],
+        occupations: ["social_worker", "other"],
+        institutions: ["PRV", "MLZ"],
+        people: 21,
+    },
+];
+
+const FIRST_F: [&str; 10] = [
+    "María",
+    "Lucía",
+    "Sofía",
+    "Valentina",
+    "Camila",
+    "Julieta",
+    "Florencia",
+    "Carolina",
+    "Paula",
+    "Gabriela",
+];
+const FIRST_M: [&str; 10] = [
+    "Juan", "Martín", "Diego", "Pablo", "Santiago", "Matías", "Nicolás", "Federico", "Lucas",
+    "Gustavo",
+];
+const SURNAMES: [&str; 13] = [
+    "González",
+    "Rodríguez",
+    "Fernández",
+    "López",
+    "Martínez",
+    "Pérez",
+    "Gómez",
+    "Sánchez",
+    "Romero",
+    "Díaz",
+    "Álvarez",
+    "Torres",
+    "Ruiz",
+];
+const AGE_BANDS: [&str; 5] = ["18_24", "25_34", "35_44", "45_54", "55_plus"];
+
+fn id_of<'a>(m: &'a HashMap<&str, String>, k: &str) -> Result<&'a String> {
+    Ok(m.get(k)
+        .with_context(|| format!("demo institution {k} missing"))?)
+}
+
+/// Loads the training demo; `inst_ids` maps acronyms to institution ids and
+/// `facilitator` is the demo facilitator's account (at IUPFA).
+pub async fn seed_training(
+    app: &App,
+    inst_ids: &HashMap<&str, String>,
+    facilitator: Uuid,
+) -> Result<()> {
+    for (n, (stage, title, summary, objectives, crimes, audiences, pres)) in
+        MODULES.iter().enumerate()
+    {
+        let m = app
+            .create_module(
+                By::Operator,
+                &ModuleInput {
+                    ordinal: (n + 1).to_string(),
+                    title: (*title).into(),
+                    summary: (*summary).into(),
+                    objectives: (*objectives).into(),
+                    stage: (*stage).into(),
+                    crime_types: (*crimes).into(),
+                    audiences: (*audiences).into(),
+                    duration_minutes: (pres.len() * 45).to_string(),
+                    language: "es".into(),
+                    version: String::new(),
+                },
+            )
+            .await?;
+        for (k, t) in pres.iter().enumerate() {
+            app.create_presentation(
+                By::Operator,
+                &PresentationInput {
+                    training_module_id: m.training_module_id.to_string(),
+                    ordinal: (k + 1).to_string(),
+                    title: (*t).into(),
+                    summary: format!("{t}: exposición, discusión de casos y material de consulta."),
+                    duration_minutes: "45".into(),
+                },
+            )
+            .await?;
+        }
+    }
+    let mut person = 0usize;
+    let mut shared: Option<EnrolInput> = None;
+    for (ci, spec) in COURSES.iter().enumerate() {
+        let course = app
+            .create_course(
+                By::Operator,
+                &CourseInput {
+                    institution_id: id_of(inst_ids, spec.inst)?.clone(),
+                    title: spec.title.into(),
+                    framework: spec.framework.unwrap_or_default().into(),
+                    stage: spec.stage.into(),
+                    area_id: String::new(),
+                    is_virtual: if spec.is_virtual { "1" } else { "0" }.into(),
+                    capacity: "30".into(),
+                },
+            )
+            .await?;
+        let cid = course.training_course_id;
+        if spec.inst == "IUPFA" {
+            app.add_facilitator(By::Operator, cid, &facilitator.to_string(), true)
+                .await?;
+        }
+        let mut sessions = Vec::new();
+        for d in spec.sessions {
+            let s = app
+                .add_session(
+                    By::Operator,
+                    cid,
+                    &SessionInput {
+                        held_on: d.into(),
+                        place: if spec.is_virtual {
+                            "Aula virtual".into()
+                        } else {
+                            format!("Sede {}", spec.inst)
+                        },
+                    },
+                )
+                .await?;
+            sessions.push(s.training_session_id);
+        }
+        // Everyone enrols a week before the first session except the last person, who
+        // joins after it (so they cannot complete, and may not be marked absent there).
+        let mut people = Vec::new();
+        for k in 0..spec.people {
+            let female = person.is_multiple_of(2);
+            let first = if female {
+                FIRST_F[person % 10]
+            } else {
+                FIRST_M[(person / 2) % 10]
+            };
+            let input = EnrolInput {
+                full_name: format!(
+                    "{first} {} {}",
+                    SURNAMES[person % 13],
+                    SURNAMES[(person * 5 + 3) % 13]
+                ),
+                sex: if female { "female" } else { "male" }.into(),
+                age_band: AGE_BANDS[person % 5].into(),
+                occupation: spec.occupations[k % 2].into(),
+                institution_id: id_of(inst_ids, spec.institutions[k % 2])?.clone(),
+                national_id: format!("30{:06}", 100 + person),
+                contact: String::new(),
+                enrolled_on: if k + 1 == spec.people {
+                    "2026-02-13".into()
+                } else {
+                    "2026-02-02".into()
+                },
+            };
+            person += 1;
+            if ci == 0 && k == 0 {
+                shared = Some(input.clone());
+            }
+            people.push(app.enrol(By::Operator, cid, &input).await?);
+        }
+        // PRV's course also trains the first IUPFA cadet (found by national id).
+        if spec.inst == "PRV"
+            && let Some(s) = &shared
+        {
+            let p = app
+                .enrol(
+                    By::Operator,
+                    cid,
+                    &EnrolInput {
+                        enrolled_on: "2026-02-05".into(),
+                        ..s.clone()
+                    },
+                )
+                .await?;
+            people.insert(0, p);
+        }
+        let n = people.len();
+        for (si, sid) in sessions.iter().enumerate() {
+            let mut marks = Vec::new();
+            for (k, p) in people.iter().enumerate() {
+                let status = if k + 1 == n {
+                    // Joined after the first session: no mark there.
+                    if si == 0 { continue } else { "present" }
+                } else if k + 2 == n && ci == 0 && si == 1 {
+                    "excused"
+                } else if k + 2 == n && ci == 0 {
+                    "present"
+                } else if k + 2 == n && ci == 1 && si == 2 {
+                    "absent"
+                } else if k % 7 == 3 && si == 2 {
+                    "late"
+                } else {
+                    "present"
+                };
+                marks.push((p.to_string(), status.to_owned()));
+            }
+            app.take_attendance(
+                By::Operator,
+                *sid,
+                &AttendanceInput {
+                    training_course_id: cid.to_string(),
+                    marks,
+                },
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,546 @@
+//! The training program: curriculum, revisions, courses, sessions, facilitators,
+//! participants, enrolments, attendance, and the figures computed from attendance.
+
+use crate::{Db, Tx, on_db, on_tx};
+use anyhow::Context;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// A module of the master curriculum.
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+pub struct ModuleRow {
+    pub training_module_id: Uuid,
+    pub ordinal: i64,
+    pub title: String,
+    pub summary: String,
+    pub objectives: String,
+    pub stage: String,
+    pub crime_types: String,
+    pub audiences: String,
+    pub duration_minutes: i64,
+    pub language: String,
+    #[serde(skip)]
+    pub created_at: OffsetDateTime,
+    #[serde(skip)]
+    pub updated_at: OffsetDateTime,
+    pub version: i64,
+}
+
+/// A presentation of a module.
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+pub struct PresentationRow {
+    pub training_presentation_id: Uuid,
+    pub training_module_id: Uuid,
+    pub ordinal: i64,
+    pub title: String,
+    pub summary: String,
+    pub duration_minutes: i64,
+    #[serde(skip)]
+    pub created_at: OffsetDateTime,
+    #[serde(skip)]
+    pub updated_at: OffsetDateTime,
+    pub version: i64,
+}
+
+/// A saved version of a master record.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RevisionRow {
+    pub training_revision_id: Uuid,
+    pub entity_type: String,
+    pub entity_id: Uuid,
+    pub version: i64,
+    pub snapshot: String,
+    pub changed_by: Option<Uuid>,
+    pub created_at: OffsetDateTime,
+}
+
+/// A revision with the name of who saved it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RevisionView {
+    pub version: i64,
+    pub changed_by: Option<String>,
+    pub created_at: OffsetDateTime,
+}
+
+/// A course, with its institution's country and acronym.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CourseRow {
+    pub training_course_id: Uuid,
+    pub institution_id: Uuid,
+    pub title: String,
+    pub framework: Option<String>,
+    pub stage: String,
+    pub area_id: Option<Uuid>,
+    pub is_virtual: bool,
+    pub capacity: i64,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+    pub version: i64,
+    pub country_code: String,
+    pub institution_acronym: String,
+}
+
+/// A session of a course.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SessionRow {
+    pub training_session_id: Uuid,
+    pub training_course_id: Uuid,
+    pub held_on: String,
+    pub place: Option<String>,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+}
+
+/// A facilitator of a course, with the account's display name.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct FacilitatorView {
+    pub account_id: Uuid,
+    pub display_name: String,
+    pub is_pilot: bool,
+}
+
+/// A participant.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ParticipantRow {
+    pub participant_id: Uuid,
+    pub full_name: String,
+    pub sex: String,
+    pub age_band: String,
+    pub occupation: String,
+    pub institution_id: Uuid,
+    pub country_code: String,
+    pub national_id_hash: Option<String>,
+    pub contact: Option<String>,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+    pub version: i64,
+}
+
+/// An enrolled participant of a course, for the course page and the roster.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct EnrolledView {
+    pub participant_id: Uuid,
+    pub full_name: String,
+    pub occupation: String,
+    pub institution_acronym: String,
+    pub enrolled_on: String,
+    /// Sessions attended (present or late).
+    pub attended: i64,
+}
+
+/// A stored attendance mark.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MarkRow {
+    pub participant_id: Uuid,
+    pub status: String,
+}
+
+/// An account that may be named facilitator.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AccountChoice {
+    pub account_id: Uuid,
+    pub display_name: String,
+    pub role: String,
+    pub institution_id: Uuid,
+}
+
+const MODULE_COLS: &str = "training_module_id, ordinal, title, summary, objectives, stage, crime_types, audiences, duration_minutes, language, created_at, updated_at, version";
+const PRES_COLS: &str = "training_presentation_id, training_module_id, ordinal, title, summary, duration_minutes, created_at, updated_at, version";
+const COURSE_SELECT: &str = "select c.training_course_id, c.institution_id, c.title, c.framework, c.stage, c.area_id, \
+    c.is_virtual <> 0 as is_virtual, c.capacity, c.created_at, c.updated_at, c.version, i.country_code, i.acronym as institution_acronym \
+    from training_course c join institution i on i.institution_id = c.institution_id";
+const SESSION_COLS: &str =
+    "training_session_id, training_course_id, held_on, place, created_at, updated_at";
+const PARTICIPANT_COLS: &str = "participant_id, full_name, sex, age_band, occupation, institution_id, country_code, national_id_hash, contact, created_at, updated_at, version";
+
+// ---- curriculum ----
+
+/// Every module, in order.
+pub async fn list_modules(db: &Db) -> anyhow::Result<Vec<ModuleRow>> {
+    let sql =
+        format!("select {MODULE_COLS} from training_module order by ordinal, training_module_id");
+    on_db!(db, p => sqlx::query_as(&sql).fetch_all(p).await).context("list modules")
+}
+
+/// Every presentation, by module and order.
+pub async fn list_presentations(db: &Db) -> anyhow::Result<Vec<PresentationRow>> {
+    let sql = format!(
+        "select {PRES_COLS} from training_presentation order by training_module_id, ordinal, training_presentation_id"
+    );
+    on_db!(db, p => sqlx::query_as(&sql).fetch_all(p).await).context("list presentations")
+}
+
+/// One module.
+pub async fn get_module(db: &Db, id: Uuid) -> anyhow::Result<Option<ModuleRow>> {
+    let sql = format!("select {MODULE_COLS} from training_module where training_module_id = $1");
+    on_db!(db, p => sqlx::query_as(&sql).bind(id).fetch_optional(p).await).context("get module")
+}
+
+/// One module, inside a write transaction.
+pub async fn get_module_tx(tx: &mut Tx, id: Uuid) -> anyhow::Result<Option<ModuleRow>> {
+    let sql = format!("select {MODULE_COLS} from training_module where training_module_id = $1");
+    on_tx!(tx, c => sqlx::query_as(&sql).bind(id).fetch_optional(c).await).context("get module")
+}
+
+/// Inserts a module.
+pub async fn insert_module(tx: &mut Tx, m: &ModuleRow) -> anyhow::Result<()> {
+    let sql = format!(
+        "insert into training_module ({MODULE_COLS}) values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)"
+    );
+    on_tx!(tx, c => sqlx::query(&sql)
+        .bind(m.training_module_id).bind(m.ordinal).bind(&m.title).bind(&m.summary).bind(&m.objectives)
+        .bind(&m.stage).bind(&m.crime_types).bind(&m.audiences).bind(m.duration_minutes).bind(&m.language)
+        .bind(m.created_at).bind(m.updated_at).bind(m.version)
+        .execute(c).await.map(|_| ()))
+    .context("insert module")
+}
+
+/// Updates a module if its stored version is still `expected`; false when stale.
+pub async fn update_module(tx: &mut Tx, m: &ModuleRow, expected: i64) -> anyhow::Result<bool> {
+    let sql = "update training_module set ordinal = $2, title = $3, summary = $4, objectives = $5, stage = $6, \
+               crime_types = $7, audiences = $8, duration_minutes = $9, language = $10, updated_at = $11, \
+               version = version + 1 where training_module_id = $1 and version = $12";
+    let n = on_tx!(tx, c => sqlx::query(sql)
+        .bind(m.training_module_id).bind(m.ordinal).bind(&m.title).bind(&m.summary).bind(&m.objectives)
+        .bind(&m.stage).bind(&m.crime_types).bind(&m.audiences).bind(m.duration_minutes).bind(&m.language)
+        .bind(m.updated_at).bind(expected)
+        .execute(c).await.map(|r| r.rows_affected()))
+    .context("update module")?;
+    Ok(n == 1)
+}
+
+/// Inserts a presentation.
+pub async fn insert_presentation(tx: &mut Tx, p: &PresentationRow) -> anyhow::Result<()> {
+    let sql = format!(
+        "insert into training_presentation ({PRES_COLS}) values ($1,$2,$3,$4,$5,$6,$7,$8,$9)"
+    );
+    on_tx!(tx, c => sqlx::query(&sql)
+        .bind(p.training_presentation_id).bind(p.training_module_id).bind(p.ordinal).bind(&p.title)
+        .bind(&p.summary).bind(p.duration_minutes).bind(p.created_at).bind(p.updated_at).bind(p.version)
+        .execute(c).await.map(|_| ()))
+    .context("insert presentation")
+}
+
+/// Appends a revision snapshot.
+pub async fn insert_revision(tx: &mut Tx, r: &RevisionRow) -> anyhow::Result<()> {
+    let sql = "insert into training_revision (training_revision_id, entity_type, entity_id, version, snapshot, changed_by, created_at) \
+               values ($1,$2,$3,$4,$5,$6,$7)";
+    on_tx!(tx, c => sqlx::query(sql)
+        .bind(r.training_revision_id).bind(&r.entity_type).bind(r.entity_id).bind(r.version)
+        .bind(&r.snapshot).bind(r.changed_by).bind(r.created_at)
+        .execute(c).await.map(|_| ()))
+    .context("insert revision")
+}
+
+/// Revisions of one record, newest first.
+pub async fn list_revisions(
+    db: &Db,
+    entity_type: &str,
+    id: Uuid,
+) -> anyhow::Result<Vec<RevisionView>> {
+    let sql = "select r.version, a.display_name as changed_by, r.created_at from training_revision r \
+               left join account a on a.account_id = r.changed_by \
+               where r.entity_type = $1 and r.entity_id = $2 order by r.version desc";
+    on_db!(db, p => sqlx::query_as(sql).bind(entity_type).bind(id).fetch_all(p).await)
+        .context("list revisions")
+}
+
+// ---- courses ----
+
+/// Filter for listing courses; `None` means any.
+#[derive(Debug, Clone, Default)]
+pub struct CourseFilter {
+    pub country: Option<String>,
+    pub institution_id: Option<Uuid>,
+    /// Only courses this account facilitates.
+    pub facilitator: Option<Uuid>,
+}
+
+/// Courses matching `f`, by institution and title.
+pub async fn list_courses(db: &Db, f: &CourseFilter) -> anyhow::Result<Vec<CourseRow>> {
+    let sql = format!(
+        "{COURSE_SELECT} where ($1 is null or i.country_code = $1) and ($2 is null or c.institution_id = $2) \
+         and ($3 is null or exists (select 1 from training_facilitator f where f.training_course_id = c.training_course_id and f.account_id = $3)) \
+         order by i.acronym, lower(c.title), c.training_course_id limit 500"
+    );
+    on_db!(db, p => sqlx::query_as(&sql).bind(&f.country).bind(f.institution_id).bind(f.facilitator).fetch_all(p).await)
+        .context("list courses")
+}
+
+/// One course.
+pub async fn get_course(db: &Db, id: Uuid) -> anyhow::Result<Option<CourseRow>> {
+    let sql = format!("{COURSE_SELECT} where c.training_course_id = $1");
+    on_db!(db, p => sqlx::query_as(&sql).bind(id).fetch_optional(p).await).context("get course")
+}
+
+/// One course, inside a write transaction.
+pub async fn get_course_tx(tx: &mut Tx, id: Uuid) -> anyhow::Result<Option<CourseRow>> {
+    let sql = format!("{COURSE_SELECT} where c.training_course_id = $1");
+    on_tx!(tx, c => sqlx::query_as(&sql).bind(id).fetch_optional(c).await).context("get course")
+}
+
+/// Inserts a course (the country and acronym fields are ignored).
+pub async fn insert_course(tx: &mut Tx, c: &CourseRow) -> anyhow::Result<()> {
+    let sql = "insert into training_course (training_course_id, institution_id, title, framework, stage, area_id, \
+               is_virtual, capacity, created_at, updated_at, version) values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)";
+    let virt = i64::from(c.is_virtual);
+    on_tx!(tx, x => sqlx::query(sql)
+        .bind(c.training_course_id).bind(c.institution_id).bind(&c.title).bind(&c.framework).bind(&c.stage)
+        .bind(c.area_id).bind(virt).bind(c.capacity).bind(c.created_at).bind(c.updated_at).bind(c.version)
+        .execute(x).await.map(|_| ()))
+    .context("insert course")
+}
+
+/// True when `account` facilitates `course`.
+pub async fn is_facilitator(db: &Db, course: Uuid, account: Uuid) -> anyhow::Result<bool> {
+    let n: (i64,) = on_db!(db, p => sqlx::query_as("select count(*) from training_facilitator where training_course_id = $1 and account_id = $2")
+        .bind(course).bind(account).fetch_one(p).await)
+    .context("check facilitator")?;
+    Ok(n.0 > 0)
+}
+
+/// Facilitators of a course.
+pub async fn list_facilitators(db: &Db, course: Uuid) -> anyhow::Result<Vec<FacilitatorView>> {
+    let sql = "select f.account_id, a.display_name, f.is_pilot <> 0 as is_pilot from training_facilitator f \
+               join account a on a.account_id = f.account_id where f.training_course_id = $1 order by lower(a.display_name)";
+    on_db!(db, p => sqlx::query_as(sql).bind(course).fetch_all(p).await)
+        .context("list facilitators")
+}
+
+/// Adds a facilitator; false when already one.
+pub async fn insert_facilitator(
+    tx: &mut Tx,
+    course: Uuid,
+    account: Uuid,
+    is_pilot: bool,
+    now: OffsetDateTime,
+) -> anyhow::Result<bool> {
+    let n: (i64,) = on_tx!(tx, c => sqlx::query_as("select count(*) from training_facilitator where training_course_id = $1 and account_id = $2")
+        .bind(course).bind(account).fetch_one(c).await)
+    .context("check facilitator")?;
+    if n.0 > 0 {
+        return Ok(false);
+    }
+    let sql = "insert into training_facilitator (training_facilitator_id, training_course_id, account_id, is_pilot, created_at, updated_at) \
+               values ($1,$2,$3,$4,$5,$5)";
+    on_tx!(tx, c => sqlx::query(sql).bind(Uuid::now_v7()).bind(course).bind(account).bind(i64::from(is_pilot)).bind(now)
+        .execute(c).await.map(|_| ()))
+    .context("insert facilitator")?;
+    Ok(true)
+}
+
+/// Active accounts of an institution with a role that may facilitate.
+pub async fn facilitator_choices(db: &Db, institution: Uuid) -> anyhow::Result<Vec<AccountChoice>> {
+    let sql = "select account_id, display_name, role, institution_id from account where institution_id = $1 \
+               and disabled_at is null and role in ('facilitator', 'training_coordinator') order by lower(display_name)";
+    on_db!(db, p => sqlx::query_as(sql).bind(institution).fetch_all(p).await)
+        .context("list facilitator choices")
+}
+
+/// An account's institution and role, for the facilitator check (tx).
+pub async fn account_tx(tx: &mut Tx, id: Uuid) -> anyhow::Result<Option<AccountChoice>> {
+    let sql = "select account_id, display_name, role, institution_id from account where account_id = $1 and disabled_at is null";
+    on_tx!(tx, c => sqlx::query_as(sql).bind(id).fetch_optional(c).await).context("get account")
+}
+
+// ---- sessions ----
+
+/// Sessions of a course by date.
+pub async fn list_sessions(db: &Db, course: Uuid) -> anyhow::Result<Vec<SessionRow>> {
+    let sql = format!(
+        "select {SESSION_COLS} from training_session where training_course_id = $1 order by held_on, training_session_id"
+    );
+    on_db!(db, p => sqlx::query_as(&sql).bind(course).fetch_all(p).await).context("list sessions")
+}
+
+/// One session.
+pub async fn get_session(db: &Db, id: Uuid) -> anyhow::Result<Option<SessionRow>> {
+    let sql = format!("select {SESSION_COLS} from training_session where training_session_id = $1");
+    on_db!(db, p => sqlx::query_as(&sql).bind(id).fetch_optional(p).await).context("get session")
+}
+
+/// One session, inside a write transaction.
+pub async fn get_session_tx(tx: &mut Tx, id: Uuid) -> anyhow::Result<Option<SessionRow>> {
+    let sql = format!("select {SESSION_COLS} from training_session where training_session_id = $1");
+    on_tx!(tx, c => sqlx::query_as(&sql).bind(id).fetch_optional(c).await).context("get session")
+}
+
+/// Inserts a session.
+pub async fn insert_session(tx: &mut Tx, s: &SessionRow) -> anyhow::Result<()> {
+    let sql = format!("insert into training_session ({SESSION_COLS}) values ($1,$2,$3,$4,$5,$6)");
+    on_tx!(tx, c => sqlx::query(&sql)
+        .bind(s.training_session_id).bind(s.training_course_id).bind(&s.held_on).bind(&s.place)
+        .bind(s.created_at).bind(s.updated_at)
+        .execute(c).await.map(|_| ()))
+    .context("insert session")
+}
+
+// ---- participants and enrolments ----
+
+/// The participant of a country with this national id hash.
+pub async fn participant_by_hash_tx(
+    tx: &mut Tx,
+    country: &str,
+    hash: &str,
+) -> anyhow::Result<Option<ParticipantRow>> {
+    let sql = format!(
+        "select {PARTICIPANT_COLS} from participant where country_code = $1 and national_id_hash = $2"
+    );
+    on_tx!(tx, c => sqlx::query_as(&sql).bind(country).bind(hash).fetch_optional(c).await)
+        .context("find participant")
+}
+
+/// Inserts a participant.
+pub async fn insert_participant(tx: &mut Tx, p: &ParticipantRow) -> anyhow::Result<()> {
+    let sql = format!(
+        "insert into participant ({PARTICIPANT_COLS}) values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)"
+    );
+    on_tx!(tx, c => sqlx::query(&sql)
+        .bind(p.participant_id).bind(&p.full_name).bind(&p.sex).bind(&p.age_band).bind(&p.occupation)
+        .bind(p.institution_id).bind(&p.country_code).bind(&p.national_id_hash).bind(&p.contact)
+        .bind(p.created_at).bind(p.updated_at).bind(p.version)
+        .execute(c).await.map(|_| ()))
+    .context("insert participant")
+}
+
+/// The enrolment date of a participant in a course, if enrolled.
+pub async fn enrolled_on_tx(
+    tx: &mut Tx,
+    course: Uuid,
+    participant: Uuid,
+) -> anyhow::Result<Option<String>> {
+    let r: Option<(String,)> = on_tx!(tx, c => sqlx::query_as("select enrolled_on from enrolment where training_course_id = $1 and participant_id = $2")
+        .bind(course).bind(participant).fetch_optional(c).await)
+    .context("get enrolment")?;
+    Ok(r.map(|r| r.0))
+}
+
+/// Enrols a participant.
+pub async fn insert_enrolment(
+    tx: &mut Tx,
+    id: Uuid,
+    course: Uuid,
+    participant: Uuid,
+    enrolled_on: &str,
+    now: OffsetDateTime,
+) -> anyhow::Result<()> {
+    let sql = "insert into enrolment (enrolment_id, training_course_id, participant_id, enrolled_on, created_at, updated_at) \
+               values ($1,$2,$3,$4,$5,$5)";
+    on_tx!(tx, c => sqlx::query(sql).bind(id).bind(course).bind(participant).bind(enrolled_on).bind(now)
+        .execute(c).await.map(|_| ()))
+    .context("insert enrolment")
+}
+
+/// Number of people enrolled in a course (tx, for the capacity check).
+pub async fn enrolled_count_tx(tx: &mut Tx, course: Uuid) -> anyhow::Result<i64> {
+    let n: (i64,) = on_tx!(tx, c => sqlx::query_as("select count(*) from enrolment where training_course_id = $1")
+        .bind(course).fetch_one(c).await)
+    .context("count enrolments")?;
+    Ok(n.0)
+}
+
+/// People enrolled in a course, by name, with the number of sessions they attended.
+pub async fn list_enrolled(db: &Db, course: Uuid) -> anyhow::Result<Vec<EnrolledView>> {
+    let sql = "select p.participant_id, p.full_name, p.occupation, i.acronym as institution_acronym, e.enrolled_on, \
+               (select count(*) from attendance a join training_session s on s.training_session_id = a.training_session_id \
+                 where s.training_course_id = e.training_course_id and a.participant_id = p.participant_id \
+                 and a.status in ('present', 'late')) as attended \
+               from enrolment e join participant p on p.participant_id = e.participant_id \
+               join institution i on i.institution_id = p.institution_id \
+               where e.training_course_id = $1 order by lower(p.full_name), p.participant_id";
+    on_db!(db, p => sqlx::query_as(sql).bind(course).fetch_all(p).await).context("list enrolled")
+}
+
+// ---- attendance ----
+
+/// Marks of one session.
+pub async fn list_marks(db: &Db, session: Uuid) -> anyhow::Result<Vec<MarkRow>> {
+    on_db!(db, p => sqlx::query_as("select participant_id, status from attendance where training_session_id = $1")
+        .bind(session).fetch_all(p).await)
+    .context("list marks")
+}
+
+/// Records or replaces one mark.
+pub async fn upsert_mark(
+    tx: &mut Tx,
+    session: Uuid,
+    participant: Uuid,
+    status: &str,
+    taken_by: Option<Uuid>,
+    now: OffsetDateTime,
+) -> anyhow::Result<()> {
+    let sql = "insert into attendance (attendance_id, training_session_id, participant_id, status, taken_by, taken_at, created_at, updated_at) \
+               values ($1,$2,$3,$4,$5,$6,$6,$6) on conflict (training_session_id, participant_id) \
+               do update set status = excluded.status, taken_by = excluded.taken_by, taken_at = excluded.taken_at, updated_at = excluded.updated_at";
+    on_tx!(tx, c => sqlx::query(sql).bind(Uuid::now_v7()).bind(session).bind(participant).bind(status).bind(taken_by).bind(now)
+        .execute(c).await.map(|_| ()))
+    .context("record attendance")
+}
+
+// ---- figures ----
+
+/// The program's training figures, computed from attendance.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Figures {
+    pub individuals_trained: i64,
+    pub institutions_targeted: i64,
+    pub institutions_integrated: i64,
+    pub courses: i64,
+    pub sessions: i64,
+}
+
+/// (participant, course) pairs where the participant completed the course: the course has
+/// a session and every session has a present or late mark for them. `$1` is the
+/// country filter (the country of the course's institution), null for all.
+const COMPLETIONS: &str = "with done as (select e.participant_id, e.training_course_id from enrolment e \
+    join training_course c on c.training_course_id = e.training_course_id \
+    join institution ci on ci.institution_id = c.institution_id \
+    where ($1 is null or ci.country_code = $1) \
+    and exists (select 1 from training_session s where s.training_course_id = e.training_course_id) \
+    and not exists (select 1 from training_session s where s.training_course_id = e.training_course_id \
+      and not exists (select 1 from attendance a where a.training_session_id = s.training_session_id \
+        and a.participant_id = e.participant_id and a.status in ('present', 'late'))))";
+
+/// The headline figures for one country (or all when `None`).
+pub async fn figures(db: &Db, country: Option<&str>) -> anyhow::Result<Figures> {
+    let sql = format!(
+        "{COMPLETIONS} select \
+         (select count(distinct participant_id) from done), \
+         (select count(distinct c.institution_id) from training_course c join institution i on i.institution_id = c.institution_id where ($1 is null or i.country_code = $1)), \
+         (select count(distinct c.institution_id) from training_course c join institution i on i.institution_id = c.institution_id where ($1 is null or i.country_code = $1) and c.stage = 'integrated'), \
+         (select count(*) from training_course c join institution i on i.institution_id = c.institution_id where ($1 is null or i.country_code = $1)), \
+         (select count(*) from training_session s join training_course c on c.training_course_id = s.training_course_id join institution i on i.institution_id = c.institution_id where ($1 is null or i.country_code = $1))"
+    );
+    let r: (i64, i64, i64, i64, i64) =
+        on_db!(db, p => sqlx::query_as(&sql).bind(country).fetch_one(p).await)
+            .context("training figures")?;
+    Ok(Figures {
+        individuals_trained: r.0,
+        institutions_targeted: r.1,
+        institutions_integrated: r.2,
+        courses: r.3,
+        sessions: r.4,
+    })
+}
+
+/// Individuals trained broken down by `by`: `sex`, `occupation` or `institution` (the
+/// participant's institution acronym). Each person counts once per group.
+pub async fn breakdown(
+    db: &Db,
+    country: Option<&str>,
+    by: &str,
+) -> anyhow::Result<Vec<(String, i64)>> {
+    let col = match by {
+        "sex" => "p.sex",
+        "occupation" => "p.occupation",
+        _ => "i.acronym",
+    };
+    let sql = format!(
+        "{COMPLETIONS} select {col}, count(distinct p.participant_id) from done d \
+         join participant p on p.participant_id = d.participant_id \
+         join institution i on i.institution_id = p.institution_id \
+         group by {col} order by count(distinct p.participant_id) desc, {col}"
+    );
+    on_db!(db, p => sqlx::query_as(&sql).bind(country).fetch_all(p).await)
+        .context("training breakdown")
+}

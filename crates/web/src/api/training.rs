@@ -1,0 +1,61 @@
+//! Training figures over JSON (no personal data).
+
+use super::json;
+use crate::AppState;
+use crate::error::AppError;
+use crate::extract::{ApiUser, Params};
+use atlas_domain::directory::CountryCode;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde::Serialize;
+
+/// One group of a breakdown.
+#[derive(Debug, Serialize)]
+pub struct Group {
+    pub key: String,
+    pub individuals_trained: i64,
+}
+
+fn groups(v: Vec<(String, i64)>) -> Vec<Group> {
+    v.into_iter()
+        .map(|(key, individuals_trained)| Group {
+            key,
+            individuals_trained,
+        })
+        .collect()
+}
+
+/// GET /api/v1/training/figures
+pub async fn figures(
+    State(state): State<AppState>,
+    u: ApiUser,
+    p: Params,
+) -> Result<Response, AppError> {
+    let country =
+        match p.get("country") {
+            None => None,
+            Some(c) => Some(CountryCode::parse(c).ok_or_else(|| {
+                AppError::BadRequest("country must be one of AR, LR, PY, TH".into())
+            })?),
+        };
+    let r = state
+        .app
+        .training_figures(&u.actor, country.as_ref())
+        .await?;
+    let f = &r.figures;
+    Ok(json(
+        StatusCode::OK,
+        &serde_json::json!({
+            "country": r.country,
+            "individuals_trained": f.individuals_trained,
+            "institutions_targeted": f.institutions_targeted,
+            "institutions_integrated": f.institutions_integrated,
+            "courses": f.courses,
+            "sessions": f.sessions,
+            "by_sex": groups(r.by_sex),
+            "by_occupation": groups(r.by_occupation),
+            "by_institution": groups(r.by_institution),
+        }),
+    ))
+}

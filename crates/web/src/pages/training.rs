@@ -1,0 +1,716 @@
+//! Training pages: the figures dashboard, the master curriculum with its edit form and
+//! revision history, courses (list, new, course page with sessions, facilitators and
+//! enrolments) and the attendance roster of a session.
+
+use super::{FormState, Shell, render, render_status};
+use crate::AppState;
+use crate::error::AppError;
+use crate::extract::{FormMap, Params, UserCtx};
+use askama::Template;
+use atlas_core::By;
+use atlas_core::directory::Query;
+use atlas_core::training::{
+    AccountChoice, AttendanceInput, Course, EnrolledView, FacilitatorView, FiguresReport, Module,
+    Presentation, RevisionView, Session,
+};
+use atlas_domain::Error as RuleError;
+use atlas_domain::FieldErrors;
+use atlas_domain::auth::{Action, Actor, Owner, Scope, authorize, can, scope};
+use atlas_domain::directory::{COUNTRIES, CountryCode};
+use atlas_domain::training::{
+    AgeBand, AttendanceStatus, CourseInput, CourseStage, CrimeType, EnrolInput, ModuleInput,
+    ModuleLanguage, Occupation, SessionInput, Sex, Stage,
+};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use uuid::Uuid;
+
+fn err(e: impl Into<AppError>) -> Response {
+    e.into().into_response()
+}
+
+fn codes<T: Copy>(all: &[T], f: fn(T) -> &'static str) -> Vec<&'static str> {
+    all.iter().map(|v| f(*v)).collect()
+}
+
+fn when(t: time::OffsetDateTime) -> String {
+    format!("{} {:02}:{:02} UTC", t.date(), t.hour(), t.minute())
+}
+
+fn status_of(stale: bool) -> StatusCode {
+    if stale {
+        StatusCode::CONFLICT
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    }
+}
+
+#[derive(Template)]
+#[template(path = "training/dashboard.html")]
+struct DashboardPage {
+    s: Shell,
+    r: FiguresReport,
+    country: String,
+    countries: Vec<String>,
+    can_courses: bool,
+}
+
+/// GET /training
+pub async fn dashboard(State(state): State<AppState>, u: UserCtx, p: Params) -> Response {
+    let actor = u.actor();
+    let all = scope(actor.role, Action::ReadTrainingFigures) == Some(Scope::All);
+    let country = p.get("country").and_then(CountryCode::parse);
+    let r = match state.app.training_figures(actor, country.as_ref()).await {
+        Ok(r) => r,
+        Err(e) => return err(e),
+    };
+    render(&DashboardPage {
+        s: Shell::new(&u.ctx, "training-title"),
+        country: r.country.clone().unwrap_or_default(),
+        r,
+        countries: if all {
+            COUNTRIES.iter().map(|c| (*c).to_owned()).collect()
+        } else {
+            Vec::new()
+        },
+        can_courses: can(actor, Action::ManageCourses) || can(actor, Action::TakeAttendance),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "training/curriculum.html")]
+struct CurriculumPage {
+    s: Shell,
+    modules: Vec<(Module, Vec<Presentation>)>,
+    can_edit: bool,
+    total: usize,
+}
+
+/// GET /training/curriculum
+pub async fn curriculum(State(state): State<AppState>, u: UserCtx) -> Response {
+    match state.app.curriculum(u.actor()).await {
+        Ok(modules) => render(&CurriculumPage {
+            s: Shell::new(&u.ctx, "training-curriculum"),
+            total: modules.iter().map(|m| m.1.len()).sum(),
+            modules,
+            can_edit: can(u.actor(), Action::EditCurriculum),
+        }),
+        Err(e) => err(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "training/module_form.html")]
+struct ModuleForm {
+    s: Shell,
+    f: FormState,
+    id: Uuid,
+    stale: bool,
+    revisions: Vec<(i64, String, String)>,
+    stages: Vec<&'static str>,
+    crimes: Vec<&'static str>,
+    audiences: Vec<&'static str>,
+    languages: Vec<&'static str>,
+}
+
+fn module_values(i: &ModuleInput) -> FormState {
+    FormState::with([
+        ("ordinal", i.ordinal.clone()),
+        ("title", i.title.clone()),
+        ("summary", i.summary.clone()),
+        ("objectives", i.objectives.clone()),
+        ("stage", i.stage.clone()),
+        ("crime_types", i.crime_types.clone()),
+        ("audiences", i.audiences.clone()),
+        ("duration_minutes", i.duration_minutes.clone()),
+        ("language", i.language.clone()),
+        ("version", i.version.clone()),
+    ])
+}
+
+fn checked(f: &FormMap, name: &str, all: &[&'static str]) -> String {
+    all.iter()
+        .filter(|c| f.0.contains_key(&format!("{name}-{c}")))
+        .copied()
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn module_input(f: &FormMap) -> ModuleInput {
+    ModuleInput {
+        ordinal: f.s("ordinal"),
+        title: f.s("title"),
+        summary: f.s("summary"),
+        objectives: f.s("objectives"),
+        stage: f.s("stage"),
+        crime_types: checked(f, "crime_types", &codes(CrimeType::ALL, CrimeType::as_str)),
+        audiences: checked(f, "audiences", &codes(Occupation::ALL, Occupation::as_str)),
+        duration_minutes: f.s("duration_minutes"),
+        language: f.s("language"),
+        version: f.s("version"),
+    }
+}
+
+fn module_form(
+    s: Shell,
+    f: FormState,
+    id: Uuid,
+    stale: bool,
+    revs: Vec<RevisionView>,
+) -> ModuleForm {
+    ModuleForm {
+        s,
+        f,
+        id,
+        stale,
+        revisions: revs
+            .into_iter()
+            .map(|r| {
+                (
+                    r.version,
+                    r.changed_by.unwrap_or_else(|| "—".into()),
+                    when(r.created_at),
+                )
+            })
+            .collect(),
+        stages: codes(Stage::ALL, Stage::as_str),
+        crimes: codes(CrimeType::ALL, CrimeType::as_str),
+        audiences: codes(Occupation::ALL, Occupation::as_str),
+        languages: codes(ModuleLanguage::ALL, ModuleLanguage::as_str),
+    }
+}
+
+/// GET /training/curriculum/modules/{id}/edit
+pub async fn edit_module(
+    State(state): State<AppState>,
+    u: UserCtx,
+    Path(id): Path<Uuid>,
+) -> Response {
+    if let Err(e) = authorize(u.actor(), Action::EditCurriculum, None) {
+        return err(e);
+    }
+    let (m, revs) = match state.app.module(u.actor(), id).await {
+        Ok(x) => x,
+        Err(e) => return err(e),
+    };
+    let f = FormState::with([
+        ("ordinal", m.ordinal.to_string()),
+        ("title", m.title.clone()),
+        ("summary", m.summary.clone()),
+        ("objectives", m.objectives.clone()),
+        ("stage", m.stage.clone()),
+        ("crime_types", m.crime_types.clone()),
+        ("audiences", m.audiences.clone()),
+        ("duration_minutes", m.duration_minutes.to_string()),
+        ("language", m.language.clone()),
+        ("version", m.version.to_string()),
+    ]);
+    render(&module_form(
+        Shell::new(&u.ctx, "module-edit").titled(&m.title),
+        f,
+        id,
+        false,
+        revs,
+    ))
+}
+
+/// POST /training/curriculum/modules/{id}
+pub async fn update_module(
+    State(state): State<AppState>,
+    u: UserCtx,
+    Path(id): Path<Uuid>,
+    form: FormMap,
+) -> Response {
+    let input = module_input(&form);
+    let (errors, stale) = match state
+        .app
+        .update_module(By::User(u.actor()), id, &input)
+        .await
+    {
+        Ok(_) => return Redirect::to(&format!("/training/curriculum#m-{id}")).into_response(),
+        Err(atlas_core::Error::Rule(RuleError::Invalid(errors))) => (errors, false),
+        Err(atlas_core::Error::Rule(RuleError::Stale)) => (FieldErrors::new(), true),
+        Err(e) => return err(e),
+    };
+    let mut f = FormState {
+        errors,
+        ..module_values(&input)
+    };
+    let revs = match state.app.module(u.actor(), id).await {
+        Ok((cur, revs)) => {
+            if stale {
+                f.values.insert("version".into(), cur.version.to_string());
+            }
+            revs
+        }
+        Err(e) => return err(e),
+    };
+    render_status(
+        status_of(stale),
+        &module_form(Shell::new(&u.ctx, "module-edit"), f, id, stale, revs),
+    )
+}
+
+#[derive(Template)]
+#[template(path = "training/courses.html")]
+struct CoursesPage {
+    s: Shell,
+    rows: Vec<Course>,
+    can_create: bool,
+}
+
+/// GET /training/courses
+pub async fn courses(State(state): State<AppState>, u: UserCtx) -> Response {
+    match state.app.courses(u.actor()).await {
+        Ok(rows) => render(&CoursesPage {
+            s: Shell::new(&u.ctx, "training-courses"),
+            rows,
+            can_create: can(u.actor(), Action::ManageCourses),
+        }),
+        Err(e) => err(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "training/course_form.html")]
+struct CourseForm {
+    s: Shell,
+    f: FormState,
+    institutions: Vec<(String, String)>,
+    areas: Vec<(String, String)>,
+    stages: Vec<&'static str>,
+}
+
+/// Institutions the actor may run courses for, as (id, label).
+async fn course_institutions(state: &AppState, actor: &Actor) -> Vec<(String, String)> {
+    let q = Query {
+        limit: 500,
+        ..Default::default()
+    };
+    state
+        .app
+        .institutions(actor, &q)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|i| {
+            CountryCode::parse(&i.country_code).is_some_and(|country| {
+                let o = Owner {
+                    institution_id: Some(i.institution_id),
+                    country,
+                };
+                authorize(actor, Action::ManageCourses, Some(&o)).is_ok()
+            })
+        })
+        .map(|i| {
+            (
+                i.institution_id.to_string(),
+                format!("{} — {}", i.acronym, i.name),
+            )
+        })
+        .collect()
+}
+
+async fn course_form(state: &AppState, u: &UserCtx, f: FormState) -> CourseForm {
+    let areas = state
+        .app
+        .areas(
+            u.actor(),
+            &Query {
+                limit: 500,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|a| {
+            (
+                a.area_id.to_string(),
+                format!("{} ({})", a.name, a.country_code),
+            )
+        })
+        .collect();
+    CourseForm {
+        s: Shell::new(&u.ctx, "course-new"),
+        f,
+        institutions: course_institutions(state, u.actor()).await,
+        areas,
+        stages: codes(CourseStage::ALL, CourseStage::as_str),
+    }
+}
+
+/// GET /training/courses/new
+pub async fn new_course(State(state): State<AppState>, u: UserCtx) -> Response {
+    if let Err(e) = authorize(u.actor(), Action::ManageCourses, None) {
+        return err(e);
+    }
+    let f = FormState::with([
+        ("stage", "adapting".to_owned()),
+        ("capacity", "30".to_owned()),
+    ]);
+    render(&course_form(&state, &u, f).await)
+}
+
+/// POST /training/courses
+pub async fn create_course(State(state): State<AppState>, u: UserCtx, form: FormMap) -> Response {
+    let input = CourseInput {
+        institution_id: form.s("institution_id"),
+        title: form.s("title"),
+        framework: form.s("framework"),
+        stage: form.s("stage"),
+        area_id: form.s("area_id"),
+        is_virtual: form.s("is_virtual"),
+        capacity: form.s("capacity"),
+    };
+    match state.app.create_course(By::User(u.actor()), &input).await {
+        Ok(c) => {
+            Redirect::to(&format!("/training/courses/{}", c.training_course_id)).into_response()
+        }
+        Err(atlas_core::Error::Rule(RuleError::Invalid(errors))) => {
+            let f = FormState {
+                errors,
+                ..FormState::with([
+                    ("institution_id", input.institution_id.clone()),
+                    ("title", input.title.clone()),
+                    ("framework", input.framework.clone()),
+                    ("stage", input.stage.clone()),
+                    ("area_id", input.area_id.clone()),
+                    ("is_virtual", input.is_virtual.clone()),
+                    ("capacity", input.capacity.clone()),
+                ])
+            };
+            render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &course_form(&state, &u, f).await,
+            )
+        }
+        Err(e) => err(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "training/course.html")]
+struct CoursePage {
+    s: Shell,
+    c: Course,
+    manage: bool,
+    attend: bool,
+    sessions: Vec<Session>,
+    facilitators: Vec<FacilitatorView>,
+    enrolled: Vec<EnrolledView>,
+    session_form: FormState,
+    enrol_form: FormState,
+    fac_form: FormState,
+    institutions: Vec<(String, String)>,
+    fac_choices: Vec<AccountChoice>,
+    sexes: Vec<&'static str>,
+    ages: Vec<&'static str>,
+    occupations: Vec<&'static str>,
+}
+
+#[derive(Default)]
+struct CourseForms {
+    session: FormState,
+    enrol: FormState,
+    fac: FormState,
+}
+
+async fn course_page(
+    state: &AppState,
+    u: &UserCtx,
+    id: Uuid,
+    forms: CourseForms,
+    status: StatusCode,
+) -> Response {
+    let (acc, sessions, facilitators, enrolled) =
+        match state.app.course_detail(By::User(u.actor()), id).await {
+            Ok(x) => x,
+            Err(e) => return err(e),
+        };
+    let (institutions, fac_choices) = if acc.manage {
+        let insts = state
+            .app
+            .institutions(
+                u.actor(),
+                &Query {
+                    country: CountryCode::parse(&acc.course.country_code),
+                    limit: 500,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|i| (i.institution_id.to_string(), i.acronym))
+            .collect();
+        let fac = match state.app.facilitator_choices(&acc.course).await {
+            Ok(f) => f,
+            Err(e) => return err(e),
+        };
+        (insts, fac)
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let mut enrol = forms.enrol;
+    if enrol.v("enrolled_on").is_empty() {
+        enrol
+            .values
+            .insert("enrolled_on".into(), state.app.now().date().to_string());
+    }
+    render_status(
+        status,
+        &CoursePage {
+            s: Shell::new(&u.ctx, "training-courses").titled(&acc.course.title),
+            manage: acc.manage,
+            attend: acc.attend,
+            c: acc.course,
+            sessions,
+            facilitators,
+            enrolled,
+            session_form: forms.session,
+            enrol_form: enrol,
+            fac_form: forms.fac,
+            institutions,
+            fac_choices,
+            sexes: codes(Sex::ALL, Sex::as_str),
+            ages: codes(AgeBand::ALL, AgeBand::as_str),
+            occupations: codes(Occupation::ALL, Occupation::as_str),
+        },
+    )
+}
+
+/// GET /training/courses/{id}
+pub async fn course(State(state): State<AppState>, u: UserCtx, Path(id): Path<Uuid>) -> Response {
+    course_page(&state, &u, id, CourseForms::default(), StatusCode::OK).await
+}
+
+/// POST /training/courses/{id}/sessions
+pub async fn add_session(
+    State(state): State<AppState>,
+    u: UserCtx,
+    Path(id): Path<Uuid>,
+    form: FormMap,
+) -> Response {
+    let input = SessionInput {
+        held_on: form.s("held_on"),
+        place: form.s("place"),
+    };
+    match state.app.add_session(By::User(u.actor()), id, &input).await {
+        Ok(_) => Redirect::to(&format!("/training/courses/{id}")).into_response(),
+        Err(atlas_core::Error::Rule(RuleError::Invalid(errors))) => {
+            let session = FormState {
+                errors,
+                ..FormState::with([("held_on", input.held_on), ("place", input.place)])
+            };
+            let forms = CourseForms {
+                session,
+                ..Default::default()
+            };
+            course_page(&state, &u, id, forms, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => err(e),
+    }
+}
+
+/// POST /training/courses/{id}/facilitators
+pub async fn add_facilitator(
+    State(state): State<AppState>,
+    u: UserCtx,
+    Path(id): Path<Uuid>,
+    form: FormMap,
+) -> Response {
+    let account = form.s("account_id");
+    let pilot = !form.s("is_pilot").is_empty();
+    match state
+        .app
+        .add_facilitator(By::User(u.actor()), id, &account, pilot)
+        .await
+    {
+        Ok(()) => Redirect::to(&format!("/training/courses/{id}")).into_response(),
+        Err(atlas_core::Error::Rule(RuleError::Invalid(errors))) => {
+            let fac = FormState {
+                errors,
+                ..FormState::with([("account_id", account)])
+            };
+            let forms = CourseForms {
+                fac,
+                ..Default::default()
+            };
+            course_page(&state, &u, id, forms, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => err(e),
+    }
+}
+
+/// POST /training/courses/{id}/enrolments
+pub async fn enrol(
+    State(state): State<AppState>,
+    u: UserCtx,
+    Path(id): Path<Uuid>,
+    form: FormMap,
+) -> Response {
+    let input = EnrolInput {
+        full_name: form.s("full_name"),
+        sex: form.s("sex"),
+        age_band: form.s("age_band"),
+        occupation: form.s("occupation"),
+        institution_id: form.s("institution_id"),
+        national_id: form.s("national_id"),
+        contact: form.s("contact"),
+        enrolled_on: form.s("enrolled_on"),
+    };
+    match state.app.enrol(By::User(u.actor()), id, &input).await {
+        Ok(_) => Redirect::to(&format!("/training/courses/{id}#enrolled")).into_response(),
+        Err(atlas_core::Error::Rule(RuleError::Invalid(errors))) => {
+            // The national id is never echoed back into the page.
+            let enrol = FormState {
+                errors,
+                ..FormState::with([
+                    ("full_name", input.full_name),
+                    ("sex", input.sex),
+                    ("age_band", input.age_band),
+                    ("occupation", input.occupation),
+                    ("institution_id", input.institution_id),
+                    ("contact", input.contact),
+                    ("enrolled_on", input.enrolled_on),
+                ])
+            };
+            let forms = CourseForms {
+                enrol,
+                ..Default::default()
+            };
+            course_page(&state, &u, id, forms, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => err(e),
+    }
+}
+
+/// One person on the roster.
+struct RosterRow {
+    id: String,
+    name: String,
+    occupation: String,
+    current: String,
+    error: Option<&'static str>,
+}
+
+#[derive(Template)]
+#[template(path = "training/roster.html")]
+struct RosterPage {
+    s: Shell,
+    c: Course,
+    session: Session,
+    rows: Vec<RosterRow>,
+    statuses: Vec<&'static str>,
+    errors: FormState,
+    /// Problems with the roster as a whole (wrong course, nothing marked).
+    top_errors: Vec<&'static str>,
+    /// Just saved (after the redirect).
+    saved: bool,
+}
+
+async fn roster_page(
+    state: &AppState,
+    u: &UserCtx,
+    id: Uuid,
+    submitted: Option<(&FormMap, FieldErrors)>,
+    saved: bool,
+) -> Response {
+    let r = match state.app.roster(By::User(u.actor()), id).await {
+        Ok(r) => r,
+        Err(e) => return err(e),
+    };
+    let errors = submitted.as_ref().map(|s| s.1.clone()).unwrap_or_default();
+    let rows = r
+        .enrolled
+        .iter()
+        .map(|p| {
+            let field = format!("status-{}", p.participant_id);
+            let current = match &submitted {
+                Some((f, _)) => f.s(&field),
+                None => r
+                    .marks
+                    .iter()
+                    .find(|m| m.participant_id == p.participant_id)
+                    .map(|m| m.status.clone())
+                    .unwrap_or_default(),
+            };
+            RosterRow {
+                id: p.participant_id.to_string(),
+                name: p.full_name.clone(),
+                occupation: p.occupation.clone(),
+                current,
+                error: errors.get(&field),
+            }
+        })
+        .collect();
+    let status = if submitted.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let title = format!("{} · {}", r.course.title, r.session.held_on);
+    render_status(
+        status,
+        &RosterPage {
+            s: Shell::new(&u.ctx, "roster-title").titled(&title),
+            c: r.course,
+            session: r.session,
+            rows,
+            statuses: codes(AttendanceStatus::ALL, AttendanceStatus::as_str),
+            saved,
+            top_errors: ["training_course_id", "marks"]
+                .iter()
+                .filter_map(|f| errors.get(f))
+                .collect(),
+            errors: FormState {
+                errors,
+                ..Default::default()
+            },
+        },
+    )
+}
+
+/// GET /training/sessions/{id}/attendance
+pub async fn roster(
+    State(state): State<AppState>,
+    u: UserCtx,
+    Path(id): Path<Uuid>,
+    p: Params,
+) -> Response {
+    roster_page(&state, &u, id, None, p.get("saved").is_some()).await
+}
+
+/// POST /training/sessions/{id}/attendance
+pub async fn take_attendance(
+    State(state): State<AppState>,
+    u: UserCtx,
+    Path(id): Path<Uuid>,
+    form: FormMap,
+) -> Response {
+    let mut marks: Vec<(String, String)> = form
+        .0
+        .iter()
+        .filter_map(|(k, v)| k.strip_prefix("status-").map(|p| (p.to_owned(), v.clone())))
+        .collect();
+    marks.sort();
+    let input = AttendanceInput {
+        training_course_id: form.s("training_course_id"),
+        marks,
+    };
+    match state
+        .app
+        .take_attendance(By::User(u.actor()), id, &input)
+        .await
+    {
+        Ok(_) => {
+            Redirect::to(&format!("/training/sessions/{id}/attendance?saved=1")).into_response()
+        }
+        Err(atlas_core::Error::Rule(RuleError::Invalid(errors))) => {
+            roster_page(&state, &u, id, Some((&form, errors)), false).await
+        }
+        Err(e) => err(e),
+    }
+}
