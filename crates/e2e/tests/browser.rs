@@ -202,22 +202,30 @@ async fn pages_work_without_javascript_and_fit_a_320_pixel_screen() {
         src.contains("This acronym is already used in this country"),
         "one message per field"
     );
-    let acronym = d.find(By::Name("acronym")).await.unwrap();
-    acronym.clear().await.unwrap();
-    acronym.send_keys("FE").await.unwrap();
+    // Correct the acronym and submit again; wait for the navigation to finish.
+    d.execute(
+        "document.querySelector('[name=acronym]').value = 'FE';",
+        vec![],
+    )
+    .await
+    .unwrap();
     d.find(By::Css("main button[type=submit]"))
         .await
         .unwrap()
         .click()
         .await
         .unwrap();
+    let mut url = d.current_url().await.unwrap();
+    for _ in 0..50 {
+        if url.path() != "/directory/institutions" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        url = d.current_url().await.unwrap();
+    }
     assert!(
-        d.current_url()
-            .await
-            .unwrap()
-            .path()
-            .starts_with("/directory/institutions/0"),
-        "created"
+        url.path().starts_with("/directory/institutions/0"),
+        "not created: {url}"
     );
     assert!(
         d.find(By::Tag("h1"))
@@ -242,6 +250,9 @@ async fn pages_work_without_javascript_and_fit_a_320_pixel_screen() {
         &format!("/directory/areas/{barrio}"),
         "/directory/institutions",
         "/directory/institutions/new",
+        "/training",
+        "/training/courses",
+        "/training/curriculum",
         "/account",
     ] {
         m.goto(format!("{base}{p}")).await.unwrap();
