@@ -63,6 +63,32 @@ async fn browser(javascript: bool) -> (KillOnDrop, WebDriver) {
     panic!("chromedriver did not start: {last:?}");
 }
 
+/// Clicks `by` and waits (up to 10 s) until the browser has navigated away from the
+/// current URL, so the next step never races the page load.
+async fn click_and_wait(d: &WebDriver, by: By) {
+    let before = d.current_url().await.unwrap();
+    d.find(by).await.unwrap().click().await.unwrap();
+    for _ in 0..100 {
+        if d.current_url().await.unwrap() != before {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Let the new document finish loading.
+    for _ in 0..50 {
+        let ready: String = d
+            .execute("return document.readyState;", vec![])
+            .await
+            .unwrap()
+            .convert()
+            .unwrap();
+        if ready == "complete" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 async fn sign_in(d: &WebDriver, base: &str, user: &str) {
     d.goto(format!("{base}/login")).await.unwrap();
     d.find(By::Name("username"))
@@ -77,12 +103,7 @@ async fn sign_in(d: &WebDriver, base: &str, user: &str) {
         .send_keys(PASSWORD)
         .await
         .unwrap();
-    d.find(By::Css("main button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click_and_wait(d, By::Css("main button[type=submit]")).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -100,20 +121,10 @@ async fn a_user_signs_in_switches_to_spanish_and_opens_the_directory() {
             .unwrap()
             .contains("Donor Observer")
     );
-    d.find(By::LinkText("Español"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click_and_wait(&d, By::LinkText("Español")).await;
     let html = d.find(By::Tag("html")).await.unwrap();
     assert_eq!(html.attr("lang").await.unwrap().as_deref(), Some("es"));
-    d.find(By::LinkText("Directorio"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click_and_wait(&d, By::LinkText("Directorio")).await;
     assert_eq!(d.current_url().await.unwrap().path(), "/directory");
     assert_eq!(
         d.find(By::Tag("h1")).await.unwrap().text().await.unwrap(),
@@ -130,12 +141,7 @@ async fn a_user_signs_in_switches_to_spanish_and_opens_the_directory() {
         table.contains("Argentina") && table.contains("Tailandia"),
         "{table}"
     );
-    d.find(By::LinkText("Instituciones"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click_and_wait(&d, By::LinkText("Instituciones")).await;
     assert!(d.source().await.unwrap().contains("COPRETI"));
     d.quit().await.unwrap();
 }
@@ -185,12 +191,7 @@ async fn pages_work_without_javascript_and_fit_a_320_pixel_screen() {
         .send_keys("National")
         .await
         .unwrap();
-    d.find(By::Css("main button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click_and_wait(&d, By::Css("main button[type=submit]")).await;
     assert_eq!(
         d.current_url().await.unwrap().path(),
         "/directory/institutions",
@@ -209,12 +210,7 @@ async fn pages_work_without_javascript_and_fit_a_320_pixel_screen() {
     )
     .await
     .unwrap();
-    d.find(By::Css("main button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click_and_wait(&d, By::Css("main button[type=submit]")).await;
     let mut url = d.current_url().await.unwrap();
     for _ in 0..50 {
         if url.path() != "/directory/institutions" {
@@ -273,4 +269,50 @@ async fn pages_work_without_javascript_and_fit_a_320_pixel_screen() {
         );
     }
     m.quit().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_facilitator_marks_attendance_and_the_training_figure_changes() {
+    let (_t, base) = start_app().await;
+    let (_guard, d) = browser(true).await;
+    sign_in(&d, &base, "facilitator").await;
+    let trained = |d: WebDriver, base: String| async move {
+        d.goto(format!("{base}/training")).await.unwrap();
+        let cell = d.find(By::Css("td.num")).await.unwrap();
+        cell.text().await.unwrap()
+    };
+    assert_eq!(trained(d.clone(), base.clone()).await, "72");
+    // The facilitator sees only the course they facilitate.
+    d.goto(format!("{base}/training/courses")).await.unwrap();
+    let links = d.find_all(By::Css("main table a")).await.unwrap();
+    assert_eq!(links.len(), 1, "one course");
+    let href = links[0].attr("href").await.unwrap().unwrap();
+    d.goto(format!("{base}{href}")).await.unwrap();
+    click_and_wait(&d, By::XPath("//li[contains(., '2026-02-16')]/a")).await;
+    // One cadet was excused that day: mark them present and save.
+    let name: String = d
+        .execute(
+            "const ex = document.querySelector('input[type=radio][value=excused]:checked'); \
+             document.querySelector('input[name=\"' + ex.name + '\"][value=present]').click(); \
+             return ex.name;",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .convert()
+        .unwrap();
+    assert!(name.starts_with("status-"));
+    click_and_wait(&d, By::Css("main button[type=submit]")).await;
+    for _ in 0..50 {
+        if d.source().await.unwrap().contains("class=\"notice\"") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        trained(d.clone(), base.clone()).await,
+        "73",
+        "the cadet now completed the course"
+    );
+    d.quit().await.unwrap();
 }
