@@ -77,6 +77,7 @@ impl Settings {
         let master = load_or_create_key(Path::new(&self.key_file))?;
         Ok(atlas_core::Settings {
             index_key: atlas_core::SecretKey::derive(&master, "atlas blind-index v1"),
+            field_key: atlas_core::SecretKey::derive(&master, "atlas field-encryption v1"),
             session_idle: time::Duration::minutes(self.session_idle_minutes),
             session_absolute: time::Duration::hours(self.session_absolute_hours),
             token_ttl: time::Duration::days(self.token_ttl_days),

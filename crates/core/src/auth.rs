@@ -9,6 +9,7 @@
 //! - disabling an account or resetting its password ends its sessions and revokes its
 //!   tokens in the same transaction.
 
+use crate::crypto::FieldCipher;
 use crate::{App, By, Error, Result, random_hex, secret_hash};
 use anyhow::Context;
 use atlas_domain::audit::NewEvent;
@@ -136,6 +137,10 @@ fn view_of(a: &st::AccountRow, now: OffsetDateTime) -> AccountView {
     }
 }
 
+/// Columns holding TOTP secrets, sealed with the field key (bound to column and row).
+const TOTP_SECRET: &str = "totp_secret";
+const TOTP_PENDING: &str = "totp_pending_secret";
+
 /// A fixed hash verified when the username is unknown, so the response takes as long as
 /// for a real account and does not reveal which usernames exist.
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$W9Sx2yfbp1Ofe1u9xGV0b9U4aZb0W+0tRzT3O3Jr3T4";
@@ -179,6 +184,26 @@ impl App {
     async fn audit(&self, tx: &mut atlas_store::Tx, e: NewEvent) -> Result<()> {
         st_audit::append(tx, self.now(), &e).await?;
         Ok(())
+    }
+
+    fn cipher(&self) -> FieldCipher {
+        FieldCipher::new(&self.settings.field_key.0)
+    }
+
+    /// Encrypts a TOTP secret for `column` of account `id`.
+    fn seal_totp(&self, id: Uuid, column: &str, secret_b32: &str) -> Result<String> {
+        Ok(self
+            .cipher()
+            .seal(&format!("account.{column}|{id}"), secret_b32.as_bytes())?)
+    }
+
+    /// Decrypts a stored TOTP secret of `account`.
+    fn open_totp(&self, account: &st::AccountRow, column: &str, stored: &str) -> Result<String> {
+        let bytes = self
+            .cipher()
+            .open(&format!("account.{column}|{}", account.account_id), stored)
+            .with_context(|| format!("TOTP secret of account {}", account.account_id))?;
+        Ok(String::from_utf8(bytes).context("TOTP secret is not text")?)
     }
 
     /// Appends an event about `account` done by that account itself.
@@ -404,10 +429,11 @@ impl App {
         let account = st::account(&self.db, session.actor.user_id)
             .await?
             .ok_or(RuleError::Unauthenticated)?;
-        let secret = account
+        let sealed = account
             .totp_secret
             .clone()
             .ok_or(RuleError::Unauthenticated)?;
+        let secret = self.open_totp(&account, TOTP_SECRET, &sealed)?;
         let step = self.check_totp(&account, &secret, code).await?;
         let mut tx = self.db.begin().await?;
         st::set_totp_step(&mut tx, account.account_id, step).await?;
@@ -475,15 +501,16 @@ impl App {
         let account = st::account(&self.db, session.actor.user_id)
             .await?
             .ok_or(RuleError::Unauthenticated)?;
-        let secret = match account.totp_pending_secret {
-            Some(s) => s,
+        let secret = match &account.totp_pending_secret {
+            Some(sealed) => self.open_totp(&account, TOTP_PENDING, sealed)?,
             None => {
                 use rand::RngCore;
                 let mut b = [0u8; 20];
                 rand::rng().fill_bytes(&mut b);
                 let s = totp_rs::Secret::Raw(b.to_vec()).to_encoded().to_string();
                 let mut tx = self.db.begin().await?;
-                st::set_totp_pending(&mut tx, account.account_id, Some(&s)).await?;
+                let sealed = self.seal_totp(account.account_id, TOTP_PENDING, &s)?;
+                st::set_totp_pending(&mut tx, account.account_id, Some(&sealed)).await?;
                 self.audit_own(&mut tx, &account, "auth.totp_enrolment_started", "")
                     .await?;
                 tx.commit().await?;
@@ -507,16 +534,18 @@ impl App {
         let account = st::account(&self.db, session.actor.user_id)
             .await?
             .ok_or(RuleError::Unauthenticated)?;
-        let secret = account
+        let pending = account
             .totp_pending_secret
             .clone()
             .ok_or_else(|| RuleError::Invalid(FieldErrors::single("totp", "totp-no-enrolment")))?;
+        let secret = self.open_totp(&account, TOTP_PENDING, &pending)?;
         let step = self.check_totp(&account, &secret, code).await?;
+        let sealed = self.seal_totp(account.account_id, TOTP_SECRET, &secret)?;
         let mut tx = self.db.begin().await?;
         st::set_totp(
             &mut tx,
             account.account_id,
-            Some(&secret),
+            Some(&sealed),
             Some(step),
             self.now(),
         )
@@ -588,9 +617,10 @@ impl App {
         let account = self.check_credentials(username, password).await?;
         let role = actor_of(&account)?.role;
         let step = if role.requires_totp() {
-            let secret = account.totp_secret.clone().ok_or_else(|| {
+            let sealed = account.totp_secret.clone().ok_or_else(|| {
                 RuleError::Invalid(FieldErrors::single("totp", "totp-enrolment-required"))
             })?;
+            let secret = self.open_totp(&account, TOTP_SECRET, &sealed)?;
             if totp.trim().is_empty() {
                 return Err(
                     RuleError::Invalid(FieldErrors::single("totp", "field-required")).into(),
@@ -900,8 +930,9 @@ impl App {
 
     /// Sets an account's TOTP secret directly (demo data only: the secret is printed).
     pub(crate) async fn set_totp_secret(&self, id: Uuid, secret: &str) -> Result<()> {
+        let sealed = self.seal_totp(id, TOTP_SECRET, secret)?;
         let mut tx = self.db.begin().await?;
-        st::set_totp(&mut tx, id, Some(secret), None, self.now()).await?;
+        st::set_totp(&mut tx, id, Some(&sealed), None, self.now()).await?;
         self.audit(
             &mut tx,
             NewEvent::new(None, "auth.totp_enrolled", "account", id, "demo"),

@@ -8,6 +8,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod crypto;
 pub mod demo;
 pub mod directory;
 pub mod jobs;
@@ -84,6 +85,8 @@ pub struct Settings {
     /// Key of the blind indexes (keyed hashes that find a record by a secret value, such
     /// as a participant's national id, without storing the value).
     pub index_key: SecretKey,
+    /// Key of field encryption at rest (TOTP secrets now; victims' identifying data next).
+    pub field_key: SecretKey,
 }
 
 /// A 32-byte secret. `Debug` never shows it.
@@ -139,6 +142,7 @@ impl Default for Settings {
             totp_issuer: "ATLAS".into(),
             // Safe by default: a key nobody knows. `atlas serve` loads the deployment's.
             index_key: SecretKey::random(),
+            field_key: SecretKey::random(),
         }
     }
 }

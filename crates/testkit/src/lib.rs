@@ -209,6 +209,15 @@ impl TestApp {
         }
     }
 
+    /// The first column of the first row of `sql`, as text (None for no row or NULL).
+    pub async fn text(&self, sql: &str) -> Option<String> {
+        let r: Option<(Option<String>,)> = match &self.app.db {
+            Db::Sqlite(p) => sqlx::query_as(sql).fetch_optional(p).await.unwrap(),
+            Db::Pg(p) => sqlx::query_as(sql).fetch_optional(p).await.unwrap(),
+        };
+        r.and_then(|r| r.0)
+    }
+
     /// Number of rows in `table`.
     pub async fn count(&self, table: &str) -> i64 {
         let sql = format!("select count(*) from {table}");

@@ -189,6 +189,14 @@ async fn a_role_that_requires_totp_must_enrol_before_anything_else() {
             .unwrap()
             .to_owned();
         let code = atlas_core::auth::totp_code(&secret, t.clock.now()).unwrap();
+        let stored = t
+            .text("select totp_pending_secret from account where username = 'new.caseworker'")
+            .await
+            .unwrap();
+        assert!(
+            stored.starts_with("v1:") && !stored.contains(&secret),
+            "the pending secret is encrypted at rest"
+        );
         let done = c.post_form("/account/totp", &[("totp", &code)]).await;
         assert_eq!(done.location(), Some("/"));
         assert_eq!(c.get("/").await.status, StatusCode::OK);
@@ -199,6 +207,36 @@ async fn a_role_that_requires_totp_must_enrol_before_anything_else() {
                 .filter(|e| e.summary.is_empty())
                 .count(),
             1
+        );
+        let stored = t
+            .text("select totp_secret from account where username = 'new.caseworker'")
+            .await
+            .unwrap();
+        assert!(
+            stored.starts_with("v1:") && !stored.contains(&secret),
+            "the secret is encrypted at rest"
+        );
+        // A sealed secret copied onto another account does not open there.
+        t.raw(&format!(
+            "update account set totp_secret = '{stored}' where username = 'justice'"
+        ))
+        .await;
+        t.clock.advance(time::Duration::seconds(30));
+        let mut other = t.client();
+        other
+            .post_form("/login", &[("username", "justice"), ("password", PASSWORD)])
+            .await;
+        let code = atlas_core::auth::totp_code(&secret, t.clock.now()).unwrap();
+        let r = other.post_form("/login/totp", &[("totp", &code)]).await;
+        assert_eq!(
+            r.status,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "moved ciphertext is refused"
+        );
+        assert_eq!(
+            other.get("/").await.status,
+            StatusCode::SEE_OTHER,
+            "no session from it"
         );
     }
 }
