@@ -24,6 +24,8 @@ pub struct Settings {
     pub token_ttl_days: i64,
     /// Largest request body in KiB.
     pub body_limit_kib: usize,
+    /// Largest attendance file accepted by the import (web upload and CLI), in MiB.
+    pub import_limit_mib: usize,
     /// Issuer shown in authenticator apps.
     pub totp_issuer: String,
     /// File holding the deployment's 32-byte master key (created on first start). Keys
@@ -43,6 +45,7 @@ pub fn load(file: Option<&Path>) -> anyhow::Result<Settings> {
         .set_default("session_absolute_hours", 12)?
         .set_default("token_ttl_days", 30)?
         .set_default("body_limit_kib", 256)?
+        .set_default("import_limit_mib", 20)?
         .set_default("totp_issuer", "ATLAS")?
         .set_default("key_file", "atlas.key")?;
     if let Some(f) = file {
@@ -68,6 +71,10 @@ pub fn load(file: Option<&Path>) -> anyhow::Result<Settings> {
         "session and token lifetimes must be positive"
     );
     anyhow::ensure!(s.body_limit_kib >= 16, "body_limit_kib must be at least 16");
+    anyhow::ensure!(
+        (1..=1024).contains(&s.import_limit_mib),
+        "import_limit_mib must be between 1 and 1024"
+    );
     Ok(s)
 }
 
@@ -90,7 +97,13 @@ impl Settings {
         atlas_web::WebSettings {
             secure_cookies: self.secure_cookies,
             body_limit: self.body_limit_kib * 1024,
+            import_limit: self.import_limit(),
         }
+    }
+
+    /// Largest attendance file accepted, in bytes.
+    pub fn import_limit(&self) -> usize {
+        self.import_limit_mib * 1024 * 1024
     }
 }
 

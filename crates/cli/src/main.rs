@@ -1,5 +1,5 @@
 //! The `atlas` binary: serve the platform, run the demo, apply migrations, manage users,
-//! verify the audit chain and back up the database.
+//! import attendance lists, verify the audit chain and back up the database.
 //!
 //! Configuration comes from code defaults, then a TOML file (`--config`), then
 //! `ATLAS__…` environment variables, then command-line flags. Secrets are never printed.
@@ -73,6 +73,14 @@ enum Command {
         #[arg(long, global = true)]
         database_url: Option<String>,
     },
+    /// Import data files (audited as the operator).
+    Import {
+        #[command(subcommand)]
+        action: ImportCommand,
+        /// Database URL.
+        #[arg(long, global = true)]
+        database_url: Option<String>,
+    },
     /// Write a consistent copy of a live SQLite database (for PostgreSQL use pg_dump).
     Backup {
         /// The new file to write.
@@ -113,6 +121,19 @@ enum UserCommand {
     ResetPassword { username: String },
     /// Remove the account's authenticator so it enrols again at next sign-in.
     ResetTotp { username: String },
+}
+
+#[derive(Subcommand, Debug)]
+enum ImportCommand {
+    /// Import an attendance list (CSV or XLSX) into a course: all rows or none. Exits 1
+    /// listing every bad row and column (in the language of LANG: en, es or th).
+    Attendance {
+        /// The .csv or .xlsx file.
+        file: PathBuf,
+        /// Id of the course.
+        #[arg(long)]
+        course: uuid::Uuid,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -365,6 +386,16 @@ async fn run(cmd: Command, s: config::Settings) -> anyhow::Result<std::process::
                 }
             }
         }
+        Command::Import {
+            action: ImportCommand::Attendance { file, course },
+            database_url,
+        } => {
+            let db = open(&database_url.unwrap_or_else(|| s.database_url.clone())).await?;
+            let app = app_over(db, &s)?;
+            return import_attendance(&app, &file, course, s.import_limit())
+                .await
+                .map_err(report);
+        }
         Command::Backup { to, database_url } => {
             let db = Db::connect(&database_url.unwrap_or_else(|| s.database_url.clone())).await?;
             db.backup_sqlite(&to).await?;
@@ -372,6 +403,66 @@ async fn run(cmd: Command, s: config::Settings) -> anyhow::Result<std::process::
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `atlas import attendance`: reads the file, imports it with a progress bar on stderr,
+/// prints the summary, or every problem and exit code 1.
+async fn import_attendance(
+    app: &App,
+    file: &std::path::Path,
+    course: uuid::Uuid,
+    limit: usize,
+) -> atlas_core::Result<std::process::ExitCode> {
+    use atlas_domain::training_import::{FileKind, Problem};
+    use atlas_web::i18n::{I18n, Lang};
+    use atlas_web::pages::training_import::{problem_line, summary_line};
+    let lang = ["LC_ALL", "LC_MESSAGES", "LANG"]
+        .iter()
+        .filter_map(|v| std::env::var(v).ok())
+        .find_map(|v| Lang::parse(&v))
+        .unwrap_or(Lang::En);
+    let i18n = I18n::new(lang);
+    let fail = |problems: &[Problem]| {
+        eprintln!("{}", i18n.t("import-rejected"));
+        for p in problems {
+            eprintln!("  {}", problem_line(&i18n, p));
+        }
+        std::process::ExitCode::from(1)
+    };
+    let size = std::fs::metadata(file)
+        .with_context(|| format!("cannot read {}", file.display()))?
+        .len();
+    if size > limit as u64 {
+        return Ok(fail(&[Problem {
+            row: 0,
+            column: limit.div_ceil(1024 * 1024).to_string(),
+            key: "import-too-large",
+        }]));
+    }
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let kind = FileKind::detect(name, &bytes);
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} ({eta})")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar.set_message(i18n.t("import-title"));
+    let progress = |done: usize, total: usize| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    };
+    let outcome = app
+        .import_attendance(By::Operator, course, kind, &bytes, &progress)
+        .await?;
+    bar.finish_and_clear();
+    match outcome {
+        Ok(sum) => {
+            println!("{} {}", i18n.t("import-done"), summary_line(&i18n, &sum));
+            Ok(std::process::ExitCode::SUCCESS)
+        }
+        Err(problems) => Ok(fail(&problems)),
+    }
 }
 
 fn random_password() -> String {

@@ -15,6 +15,7 @@ pub mod jobs;
 pub mod password;
 pub mod training;
 pub mod training_demo;
+pub mod training_import;
 
 use atlas_domain::auth::Actor;
 use atlas_domain::clock::Clock;

@@ -10,5 +10,6 @@ pub mod clock;
 pub mod directory;
 pub mod error;
 pub mod training;
+pub mod training_import;
 
 pub use error::{Error, FieldError, FieldErrors};

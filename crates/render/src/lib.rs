@@ -1,8 +1,9 @@
 //! Pure output writers. Nothing here reads a database or the network: callers hand in
 //! rows, writers hand back bytes.
 //!
-//! Now: CSV that spreadsheet programs cannot turn into formulas. Maps, charts,
-//! certificates and reports join as their modules land.
+//! Now: CSV that spreadsheet programs cannot turn into formulas, and XLSX workbooks
+//! (every cell a string cell, never a formula). Maps, charts, certificates and reports
+//! join as their modules land.
 
 pub mod csv_safe {
     //! CSV with formula-injection protection (OWASP "CSV injection"): a cell starting
@@ -50,6 +51,46 @@ pub mod csv_safe {
             let mut r = csv::Reader::from_reader(s.as_bytes());
             let rec = r.records().next().unwrap().unwrap();
             assert_eq!(&rec[1], "say \"hi\", ok");
+        }
+    }
+}
+
+pub mod xlsx {
+    //! One-sheet XLSX workbooks. Every cell is written as a string cell, so a value like
+    //! `=cmd` is shown as text and never evaluated; the header row is bold and frozen.
+
+    /// Writes a header and rows as a workbook with one sheet named `sheet`.
+    pub fn write<I, R>(
+        sheet: &str,
+        header: &[&str],
+        rows: I,
+    ) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError>
+    where
+        I: IntoIterator<Item = R>,
+        R: IntoIterator<Item = String>,
+    {
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let ws = wb.add_worksheet();
+        ws.set_name(sheet)?;
+        let bold = rust_xlsxwriter::Format::new().set_bold();
+        for (c, h) in header.iter().enumerate() {
+            ws.write_string_with_format(0, c as u16, *h, &bold)?;
+        }
+        ws.set_freeze_panes(1, 0)?;
+        for (r, row) in rows.into_iter().enumerate() {
+            for (c, v) in row.into_iter().enumerate() {
+                ws.write_string(r as u32 + 1, c as u16, v)?;
+            }
+        }
+        wb.save_to_buffer()
+    }
+
+    #[cfg(test)]
+    mod tests {
+        #[test]
+        fn writes_a_zip_workbook() {
+            let b = super::write("x", &["a"], vec![vec!["=1+1".to_string()]]).unwrap();
+            assert!(b.starts_with(b"PK"));
         }
     }
 }

@@ -544,3 +544,140 @@ pub async fn breakdown(
     on_db!(db, p => sqlx::query_as(&sql).bind(country).fetch_all(p).await)
         .context("training breakdown")
 }
+
+// ---- import and export ----
+
+/// What identifies a stored participant for de-duplication on import.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ParticipantKeyRow {
+    pub participant_id: Uuid,
+    pub full_name: String,
+    pub institution_id: Uuid,
+    pub national_id_hash: Option<String>,
+}
+
+/// Every participant of a country, for matching imported people (tx).
+pub async fn participant_keys_tx(
+    tx: &mut Tx,
+    country: &str,
+) -> anyhow::Result<Vec<ParticipantKeyRow>> {
+    let sql = "select participant_id, full_name, institution_id, national_id_hash from participant where country_code = $1";
+    on_tx!(tx, c => sqlx::query_as(sql).bind(country).fetch_all(c).await)
+        .context("participant keys")
+}
+
+/// Sessions of a course (tx).
+pub async fn list_sessions_tx(tx: &mut Tx, course: Uuid) -> anyhow::Result<Vec<SessionRow>> {
+    let sql = format!(
+        "select {SESSION_COLS} from training_session where training_course_id = $1 order by held_on, training_session_id"
+    );
+    on_tx!(tx, c => sqlx::query_as(&sql).bind(course).fetch_all(c).await).context("list sessions")
+}
+
+/// (participant, enrolment date) of everyone enrolled in a course (tx).
+pub async fn enrolments_tx(tx: &mut Tx, course: Uuid) -> anyhow::Result<Vec<(Uuid, String)>> {
+    on_tx!(tx, c => sqlx::query_as("select participant_id, enrolled_on from enrolment where training_course_id = $1")
+        .bind(course).fetch_all(c).await)
+    .context("list enrolments")
+}
+
+/// (acronym, id) of the institutions of a country (tx).
+pub async fn institution_acronyms_tx(
+    tx: &mut Tx,
+    country: &str,
+) -> anyhow::Result<Vec<(String, Uuid)>> {
+    on_tx!(tx, c => sqlx::query_as("select acronym, institution_id from institution where country_code = $1")
+        .bind(country).fetch_all(c).await)
+    .context("institution acronyms")
+}
+
+/// A participant of a course as exported.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ExportParticipant {
+    pub full_name: String,
+    pub sex: String,
+    pub age_band: String,
+    pub occupation: String,
+    pub institution_acronym: String,
+    pub enrolled_on: String,
+    /// Sessions attended (present or late).
+    pub attended: i64,
+}
+
+/// One attendance mark as exported (the columns of the import file).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ExportMark {
+    pub full_name: String,
+    pub sex: String,
+    pub age_band: String,
+    pub occupation: String,
+    pub institution_acronym: String,
+    pub held_on: String,
+    pub status: String,
+}
+
+/// The participants of a course, by name.
+pub async fn export_participants(db: &Db, course: Uuid) -> anyhow::Result<Vec<ExportParticipant>> {
+    let sql = "select p.full_name, p.sex, p.age_band, p.occupation, i.acronym as institution_acronym, e.enrolled_on, \
+               (select count(*) from attendance a join training_session s on s.training_session_id = a.training_session_id \
+                 where s.training_course_id = e.training_course_id and a.participant_id = p.participant_id \
+                 and a.status in ('present', 'late')) as attended \
+               from enrolment e join participant p on p.participant_id = e.participant_id \
+               join institution i on i.institution_id = p.institution_id \
+               where e.training_course_id = $1 order by lower(p.full_name), p.participant_id";
+    on_db!(db, p => sqlx::query_as(sql).bind(course).fetch_all(p).await)
+        .context("export participants")
+}
+
+/// The attendance marks of a course, by session date and name.
+pub async fn export_marks(db: &Db, course: Uuid) -> anyhow::Result<Vec<ExportMark>> {
+    let sql = "select p.full_name, p.sex, p.age_band, p.occupation, i.acronym as institution_acronym, s.held_on, a.status \
+               from attendance a join training_session s on s.training_session_id = a.training_session_id \
+               join participant p on p.participant_id = a.participant_id \
+               join institution i on i.institution_id = p.institution_id \
+               where s.training_course_id = $1 order by s.held_on, lower(p.full_name), p.participant_id";
+    on_db!(db, p => sqlx::query_as(sql).bind(course).fetch_all(p).await).context("export marks")
+}
+
+/// Records or replaces many marks, `(session, participant, status)`, a few hundred per
+/// statement (a large import is dominated by round trips otherwise). The same
+/// (session, participant) must not appear twice in `marks`.
+pub async fn upsert_marks(
+    tx: &mut Tx,
+    marks: &[(Uuid, Uuid, &str)],
+    taken_by: Option<Uuid>,
+    now: OffsetDateTime,
+) -> anyhow::Result<()> {
+    // 4 parameters per row plus 2 shared: well under both engines' limits.
+    for chunk in marks.chunks(500) {
+        let n = chunk.len() * 4;
+        let (by, at) = (n + 1, n + 2);
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let b = i * 4;
+                format!(
+                    "(${},${},${},${},${by},${at},${at},${at})",
+                    b + 1,
+                    b + 2,
+                    b + 3,
+                    b + 4
+                )
+            })
+            .collect();
+        let sql = format!(
+            "insert into attendance (attendance_id, training_session_id, participant_id, status, taken_by, taken_at, created_at, updated_at) \
+             values {} on conflict (training_session_id, participant_id) \
+             do update set status = excluded.status, taken_by = excluded.taken_by, taken_at = excluded.taken_at, updated_at = excluded.updated_at",
+            values.join(",")
+        );
+        on_tx!(tx, c => {
+            let mut q = sqlx::query(&sql);
+            for (s, p, st) in chunk {
+                q = q.bind(Uuid::now_v7()).bind(*s).bind(*p).bind(*st);
+            }
+            q.bind(taken_by).bind(now).execute(c).await.map(|_| ())
+        })
+        .context("record attendance")?;
+    }
+    Ok(())
+}

@@ -437,6 +437,36 @@ impl Client {
         self.post_form_raw(path, &all).await
     }
 
+    /// POSTs one file as `multipart/form-data` (field `field`), with the CSRF token in
+    /// the query string as the upload form's action carries it.
+    pub async fn post_file(
+        &mut self,
+        path: &str,
+        field: &str,
+        file_name: &str,
+        bytes: &[u8],
+    ) -> Resp {
+        let token = self.csrf().await;
+        let boundary = "atlasTestBoundary7MA4YWxkTrZu0gW";
+        let mut body = Vec::new();
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let sep = if path.contains('?') { '&' } else { '?' };
+        self.send(
+            Method::POST,
+            &format!("{path}{sep}csrf={token}"),
+            Some(&format!("multipart/form-data; boundary={boundary}")),
+            body,
+        )
+        .await
+    }
+
     /// POSTs a form exactly as given (no CSRF token added).
     pub async fn post_form_raw(&mut self, path: &str, fields: &[(&str, &str)]) -> Resp {
         let body = serde_urlencoded_encode(fields);

@@ -244,7 +244,20 @@ pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Re
     let api = req.uri().path().starts_with("/api/");
     let mut req = req;
     if unsafe_method && !api {
-        match check_csrf(req, existing.as_deref(), state.web.body_limit).await {
+        // Only the upload route takes large multipart bodies; every other route keeps
+        // the small limit even for multipart.
+        let upload = req.uri().path().ends_with("/import")
+            && req
+                .headers()
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|c| c.starts_with("multipart/form-data"));
+        let limit = if upload {
+            state.web.upload_body_limit()
+        } else {
+            state.web.body_limit
+        };
+        match check_csrf(req, existing.as_deref(), limit).await {
             Ok(r) => req = r,
             Err(resp) => return resp,
         }

@@ -111,6 +111,15 @@ impl I18n {
         LOCALES.lookup_with_args(&self.lang.id(), key, &args)
     }
 
+    /// The message `key` with several named arguments.
+    pub fn ta(&self, key: &str, named: &[(&str, String)]) -> String {
+        let mut args: HashMap<Cow<'static, str>, FluentValue<'_>> = HashMap::new();
+        for (k, v) in named {
+            args.insert(Cow::Owned((*k).to_owned()), FluentValue::from(v.clone()));
+        }
+        LOCALES.lookup_with_args(&self.lang.id(), key, &args)
+    }
+
     /// The message `key` with a count (plural-aware).
     pub fn tn(&self, key: &str, n: i64) -> String {
         let mut args: HashMap<Cow<'static, str>, FluentValue<'_>> = HashMap::new();

@@ -29,6 +29,16 @@ pub struct WebSettings {
     pub secure_cookies: bool,
     /// Largest request body accepted, in bytes.
     pub body_limit: usize,
+    /// Largest file accepted by the attendance import, in bytes (the upload route alone
+    /// accepts a body this large, plus room for the multipart framing).
+    pub import_limit: usize,
+}
+
+impl WebSettings {
+    /// Largest body of an upload request: the file limit plus 64 KiB of framing.
+    pub fn upload_body_limit(&self) -> usize {
+        self.import_limit.saturating_add(64 * 1024)
+    }
 }
 
 impl Default for WebSettings {
@@ -36,6 +46,7 @@ impl Default for WebSettings {
         Self {
             secure_cookies: false,
             body_limit: 256 * 1024,
+            import_limit: atlas_domain::training_import::DEFAULT_MAX_BYTES,
         }
     }
 }
@@ -107,7 +118,9 @@ async fn metrics_text(State(state): State<AppState>) -> Response {
 
 /// The whole application router.
 pub fn app(state: AppState) -> Router {
-    use pages::{account, admin, auth, directory as dir, home, training as tr};
+    use pages::{
+        account, admin, auth, directory as dir, home, training as tr, training_import as tri,
+    };
     let pages = Router::new()
         .route("/", get(home::home))
         .route("/login", get(auth::login_form).post(auth::login))
@@ -158,6 +171,17 @@ pub fn app(state: AppState) -> Router {
             post(tr::add_facilitator),
         )
         .route("/training/courses/{id}/enrolments", post(tr::enrol))
+        .route(
+            "/training/courses/{id}/import",
+            get(tri::import_form)
+                .post(tri::import)
+                .layer(DefaultBodyLimit::max(state.web.upload_body_limit())),
+        )
+        .route(
+            "/training/courses/{id}/import/template.csv",
+            get(tri::template),
+        )
+        .route("/training/courses/{id}/export/{file}", get(tri::export))
         .route(
             "/training/sessions/{id}/attendance",
             get(tr::roster).post(tr::take_attendance),

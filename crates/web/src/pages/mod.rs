@@ -8,6 +8,7 @@ pub mod auth;
 pub mod directory;
 pub mod home;
 pub mod training;
+pub mod training_import;
 
 use crate::error::{AppError, ErrorInfo};
 use crate::extract::Ctx;
