@@ -8,6 +8,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod certificates;
 pub mod demo;
 pub mod directory;
 pub mod jobs;
@@ -84,6 +85,9 @@ pub struct Settings {
     /// Key of the blind indexes (keyed hashes that find a record by a secret value, such
     /// as a participant's national id, without storing the value).
     pub index_key: SecretKey,
+    /// Seed of the Ed25519 key that signs certificates (Open Badges credentials); its
+    /// public key, as a `did:key`, is the credentials' issuer.
+    pub signing_key: SecretKey,
 }
 
 /// A 32-byte secret. `Debug` never shows it.
@@ -139,6 +143,7 @@ impl Default for Settings {
             totp_issuer: "ATLAS".into(),
             // Safe by default: a key nobody knows. `atlas serve` loads the deployment's.
             index_key: SecretKey::random(),
+            signing_key: SecretKey::random(),
         }
     }
 }

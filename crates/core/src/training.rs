@@ -308,7 +308,7 @@ impl App {
         Ok(st::list_courses(&self.db, &f).await?)
     }
 
-    async fn access(&self, by: By<'_>, course: CourseRow) -> Result<CourseAccess> {
+    pub(crate) async fn access(&self, by: By<'_>, course: CourseRow) -> Result<CourseAccess> {
         let By::User(a) = by else {
             return Ok(CourseAccess {
                 course,
@@ -426,7 +426,7 @@ impl App {
         Ok(row)
     }
 
-    async fn managed_course_tx(
+    pub(crate) async fn managed_course_tx(
         &self,
         tx: &mut atlas_store::Tx,
         by: By<'_>,
