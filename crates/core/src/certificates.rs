@@ -156,7 +156,9 @@ impl App {
                 created_at: now,
                 updated_at: now,
             };
-            st::insert_certificate(&mut tx, &row).await?;
+            if !st::insert_certificate(&mut tx, &row).await? {
+                continue;
+            }
             let ev = NewEvent::new(
                 by.audit_actor(),
                 "training.certificate.issue",

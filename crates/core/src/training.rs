@@ -308,7 +308,7 @@ impl App {
         Ok(st::list_courses(&self.db, &f).await?)
     }
 
-    pub(crate) async fn access(&self, by: By<'_>, course: CourseRow) -> Result<CourseAccess> {
+    async fn access(&self, by: By<'_>, course: CourseRow) -> Result<CourseAccess> {
         let By::User(a) = by else {
             return Ok(CourseAccess {
                 course,

@@ -1,5 +1,6 @@
 //! The training program: curriculum, revisions, courses, sessions, facilitators,
-//! participants, enrolments, attendance, and the figures computed from attendance.
+//! participants, enrolments, attendance, the figures computed from attendance, and
+//! certificates.
 
 use crate::{Db, Tx, on_db, on_tx};
 use anyhow::Context;
@@ -622,16 +623,18 @@ pub async fn certified_tx(tx: &mut Tx, course: Uuid) -> anyhow::Result<Vec<Uuid>
     Ok(r.into_iter().map(|r| r.0).collect())
 }
 
-/// Inserts a certificate.
-pub async fn insert_certificate(tx: &mut Tx, x: &CertificateRow) -> anyhow::Result<()> {
+/// Inserts a certificate unless the participant already has one for the course (a
+/// concurrent issue); false when nothing was inserted.
+pub async fn insert_certificate(tx: &mut Tx, x: &CertificateRow) -> anyhow::Result<bool> {
     let sql = format!(
-        "insert into certificate ({CERT_COLS}) values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)"
+        "insert into certificate ({CERT_COLS}) values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) \
+         on conflict (training_course_id, participant_id) do nothing"
     );
     on_tx!(tx, c => sqlx::query(&sql)
         .bind(x.certificate_id).bind(x.training_course_id).bind(x.participant_id).bind(&x.code)
         .bind(x.issued_at).bind(x.issued_by).bind(x.revoked_at).bind(x.revoked_by)
         .bind(&x.revocation_reason).bind(&x.credential).bind(x.created_at).bind(x.updated_at)
-        .execute(c).await.map(|_| ()))
+        .execute(c).await.map(|r| r.rows_affected() == 1))
     .context("insert certificate")
 }
 

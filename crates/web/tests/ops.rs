@@ -107,6 +107,7 @@ async fn every_page_carries_strict_headers_and_loads_nothing_from_other_hosts() 
             "/admin/users/new".into(),
             format!("/admin/users/{me}"),
             "/admin/audit".into(),
+            "/verify".into(),
         ];
         for p in &pages {
             let r = c.get(p).await;
