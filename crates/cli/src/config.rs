@@ -29,8 +29,8 @@ pub struct Settings {
     /// Issuer shown in authenticator apps.
     pub totp_issuer: String,
     /// File holding the deployment's 32-byte master key (created on first start). Keys
-    /// for keyed hashes and, later, field encryption are derived from it; it never goes
-    /// into the database. Back it up apart from the database.
+    /// for keyed hashes, certificate signing and, later, field encryption are derived
+    /// from it; it never goes into the database. Back it up apart from the database.
     pub key_file: String,
 }
 
@@ -85,6 +85,7 @@ impl Settings {
         Ok(atlas_core::Settings {
             index_key: atlas_core::SecretKey::derive(&master, "atlas blind-index v1"),
             field_key: atlas_core::SecretKey::derive(&master, "atlas field-encryption v1"),
+            signing_key: atlas_core::SecretKey::derive(&master, "atlas certificate-signing v1"),
             session_idle: time::Duration::minutes(self.session_idle_minutes),
             session_absolute: time::Duration::hours(self.session_absolute_hours),
             token_ttl: time::Duration::days(self.token_ttl_days),

@@ -8,6 +8,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod certificates;
 pub mod crypto;
 pub mod demo;
 pub mod directory;
@@ -88,6 +89,9 @@ pub struct Settings {
     pub index_key: SecretKey,
     /// Key of field encryption at rest (TOTP secrets now; victims' identifying data next).
     pub field_key: SecretKey,
+    /// Seed of the Ed25519 key that signs certificates (Open Badges credentials); its
+    /// public key, as a `did:key`, is the credentials' issuer.
+    pub signing_key: SecretKey,
 }
 
 /// A 32-byte secret. `Debug` never shows it.
@@ -144,6 +148,7 @@ impl Default for Settings {
             // Safe by default: a key nobody knows. `atlas serve` loads the deployment's.
             index_key: SecretKey::random(),
             field_key: SecretKey::random(),
+            signing_key: SecretKey::random(),
         }
     }
 }

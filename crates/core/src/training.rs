@@ -426,7 +426,7 @@ impl App {
         Ok(row)
     }
 
-    async fn managed_course_tx(
+    pub(crate) async fn managed_course_tx(
         &self,
         tx: &mut atlas_store::Tx,
         by: By<'_>,

@@ -3,7 +3,8 @@
 //! COPRETI and PRV, the demo facilitator on IUPFA's course, and participants with
 //! attendance. Deterministic: the figures for Argentina are exactly 72 individuals trained
 //! and 4 institutions targeted (78 people enrolled, 6 who did not complete — excused, absent, or joined late — one person who
-//! completed two courses and counts once).
+//! completed two courses and counts once). The 20 people who completed IUPFA's course
+//! hold certificates (their codes and signatures are random).
 
 use crate::training::AttendanceInput;
 use crate::{App, By, Result};
@@ -252,6 +253,7 @@ pub async fn seed_training(
     }
     let mut person = 0usize;
     let mut shared: Option<EnrolInput> = None;
+    let mut iupfa_course = None;
     for (ci, spec) in COURSES.iter().enumerate() {
         let course = app
             .create_course(
@@ -269,6 +271,7 @@ pub async fn seed_training(
             .await?;
         let cid = course.training_course_id;
         if spec.inst == "IUPFA" {
+            iupfa_course = Some(cid);
             app.add_facilitator(By::Operator, cid, &facilitator.to_string(), true)
                 .await?;
         }
@@ -370,6 +373,10 @@ pub async fn seed_training(
             )
             .await?;
         }
+    }
+    // Certificates for everyone who completed IUPFA's course (20 of 22).
+    if let Some(cid) = iupfa_course {
+        app.issue_certificates(By::Operator, cid).await?;
     }
     Ok(())
 }

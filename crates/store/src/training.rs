@@ -1,5 +1,6 @@
 //! The training program: curriculum, revisions, courses, sessions, facilitators,
-//! participants, enrolments, attendance, and the figures computed from attendance.
+//! participants, enrolments, attendance, the figures computed from attendance, and
+//! certificates.
 
 use crate::{Db, Tx, on_db, on_tx};
 use anyhow::Context;
@@ -680,4 +681,142 @@ pub async fn upsert_marks(
         .context("record attendance")?;
     }
     Ok(())
+}
+
+// ---- certificates ----
+
+/// A stored certificate.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CertificateRow {
+    pub certificate_id: Uuid,
+    pub training_course_id: Uuid,
+    pub participant_id: Uuid,
+    pub code: String,
+    pub issued_at: OffsetDateTime,
+    pub issued_by: Option<Uuid>,
+    pub revoked_at: Option<OffsetDateTime>,
+    pub revoked_by: Option<Uuid>,
+    pub revocation_reason: Option<String>,
+    pub credential: String,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+}
+
+/// A certificate with what a certificate page and the verification page show: the
+/// person's name, the course title and the institution's name.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CertificateView {
+    pub certificate_id: Uuid,
+    pub training_course_id: Uuid,
+    pub code: String,
+    pub issued_at: OffsetDateTime,
+    pub revoked_at: Option<OffsetDateTime>,
+    pub revocation_reason: Option<String>,
+    pub credential: String,
+    pub full_name: String,
+    pub course_title: String,
+    pub institution_name: String,
+}
+
+const CERT_COLS: &str = "certificate_id, training_course_id, participant_id, code, issued_at, issued_by, revoked_at, revoked_by, revocation_reason, credential, created_at, updated_at";
+const CERT_VIEW: &str = "select x.certificate_id, x.training_course_id, x.code, x.issued_at, x.revoked_at, x.revocation_reason, x.credential, \
+    p.full_name, c.title as course_title, i.name as institution_name from certificate x \
+    join participant p on p.participant_id = x.participant_id \
+    join training_course c on c.training_course_id = x.training_course_id \
+    join institution i on i.institution_id = c.institution_id";
+
+/// Session ids of a course (tx).
+pub async fn session_ids_tx(tx: &mut Tx, course: Uuid) -> anyhow::Result<Vec<Uuid>> {
+    let r: Vec<(Uuid,)> = on_tx!(tx, c => sqlx::query_as("select training_session_id from training_session where training_course_id = $1")
+        .bind(course).fetch_all(c).await)
+    .context("list session ids")?;
+    Ok(r.into_iter().map(|r| r.0).collect())
+}
+
+/// Every mark of a course as (participant, session, status) (tx).
+pub async fn course_marks_tx(
+    tx: &mut Tx,
+    course: Uuid,
+) -> anyhow::Result<Vec<(Uuid, Uuid, String)>> {
+    let sql = "select a.participant_id, a.training_session_id, a.status from attendance a \
+               join training_session s on s.training_session_id = a.training_session_id where s.training_course_id = $1";
+    on_tx!(tx, c => sqlx::query_as(sql).bind(course).fetch_all(c).await)
+        .context("list course marks")
+}
+
+/// Enrolled participants of a course as (id, full name), by id (tx).
+pub async fn enrolled_names_tx(tx: &mut Tx, course: Uuid) -> anyhow::Result<Vec<(Uuid, String)>> {
+    let sql = "select p.participant_id, p.full_name from enrolment e join participant p on p.participant_id = e.participant_id \
+               where e.training_course_id = $1 order by p.participant_id";
+    on_tx!(tx, c => sqlx::query_as(sql).bind(course).fetch_all(c).await)
+        .context("list enrolled names")
+}
+
+/// Participants of a course who already have a certificate (revoked or not) (tx).
+pub async fn certified_tx(tx: &mut Tx, course: Uuid) -> anyhow::Result<Vec<Uuid>> {
+    let r: Vec<(Uuid,)> = on_tx!(tx, c => sqlx::query_as("select participant_id from certificate where training_course_id = $1")
+        .bind(course).fetch_all(c).await)
+    .context("list certified")?;
+    Ok(r.into_iter().map(|r| r.0).collect())
+}
+
+/// Inserts a certificate unless the participant already has one for the course (a
+/// concurrent issue); false when nothing was inserted.
+pub async fn insert_certificate(tx: &mut Tx, x: &CertificateRow) -> anyhow::Result<bool> {
+    let sql = format!(
+        "insert into certificate ({CERT_COLS}) values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) \
+         on conflict (training_course_id, participant_id) do nothing"
+    );
+    on_tx!(tx, c => sqlx::query(&sql)
+        .bind(x.certificate_id).bind(x.training_course_id).bind(x.participant_id).bind(&x.code)
+        .bind(x.issued_at).bind(x.issued_by).bind(x.revoked_at).bind(x.revoked_by)
+        .bind(&x.revocation_reason).bind(&x.credential).bind(x.created_at).bind(x.updated_at)
+        .execute(c).await.map(|r| r.rows_affected() == 1))
+    .context("insert certificate")
+}
+
+/// One certificate (tx).
+pub async fn get_certificate_tx(tx: &mut Tx, id: Uuid) -> anyhow::Result<Option<CertificateRow>> {
+    let sql = format!("select {CERT_COLS} from certificate where certificate_id = $1");
+    on_tx!(tx, c => sqlx::query_as(&sql).bind(id).fetch_optional(c).await)
+        .context("get certificate")
+}
+
+/// Marks a certificate revoked unless it already is; false when it was.
+pub async fn revoke_certificate(
+    tx: &mut Tx,
+    id: Uuid,
+    by: Option<Uuid>,
+    reason: &str,
+    now: OffsetDateTime,
+) -> anyhow::Result<bool> {
+    let sql = "update certificate set revoked_at = $2, revoked_by = $3, revocation_reason = $4, updated_at = $2 \
+               where certificate_id = $1 and revoked_at is null";
+    let n = on_tx!(tx, c => sqlx::query(sql).bind(id).bind(now).bind(by).bind(reason)
+        .execute(c).await.map(|r| r.rows_affected()))
+    .context("revoke certificate")?;
+    Ok(n == 1)
+}
+
+/// Certificates of a course, by name.
+pub async fn list_certificates(db: &Db, course: Uuid) -> anyhow::Result<Vec<CertificateView>> {
+    let sql = format!(
+        "{CERT_VIEW} where x.training_course_id = $1 order by lower(p.full_name), x.certificate_id"
+    );
+    on_db!(db, p => sqlx::query_as(&sql).bind(course).fetch_all(p).await)
+        .context("list certificates")
+}
+
+/// One certificate with names.
+pub async fn get_certificate(db: &Db, id: Uuid) -> anyhow::Result<Option<CertificateView>> {
+    let sql = format!("{CERT_VIEW} where x.certificate_id = $1");
+    on_db!(db, p => sqlx::query_as(&sql).bind(id).fetch_optional(p).await)
+        .context("get certificate")
+}
+
+/// The certificate with this public code.
+pub async fn certificate_by_code(db: &Db, code: &str) -> anyhow::Result<Option<CertificateView>> {
+    let sql = format!("{CERT_VIEW} where x.code = $1");
+    on_db!(db, p => sqlx::query_as(&sql).bind(code).fetch_optional(p).await)
+        .context("find certificate by code")
 }

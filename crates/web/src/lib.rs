@@ -119,7 +119,8 @@ async fn metrics_text(State(state): State<AppState>) -> Response {
 /// The whole application router.
 pub fn app(state: AppState) -> Router {
     use pages::{
-        account, admin, auth, directory as dir, home, training as tr, training_import as tri,
+        account, admin, auth, certificates as cert, directory as dir, home, training as tr,
+        training_import as tri,
     };
     let pages = Router::new()
         .route("/", get(home::home))
@@ -171,6 +172,12 @@ pub fn app(state: AppState) -> Router {
             post(tr::add_facilitator),
         )
         .route("/training/courses/{id}/enrolments", post(tr::enrol))
+        .route("/training/courses/{id}/certificates", post(cert::issue))
+        .route("/training/certificates/{id}", get(cert::show))
+        .route("/training/certificates/{id}/revoke", post(cert::revoke))
+        .route("/verify", get(cert::verify_form))
+        .route("/verify/{code}", get(cert::verify))
+        .route("/verify/{code}/credential.json", get(cert::credential))
         .route(
             "/training/courses/{id}/import",
             get(tri::import_form)
@@ -223,6 +230,14 @@ pub fn app(state: AppState) -> Router {
             get(api::directory::get_institution).put(api::directory::update_institution),
         )
         .route("/api/v1/training/figures", get(api::training::figures))
+        .route(
+            "/api/v1/training/certificates/verify",
+            post(api::training::verify_credential),
+        )
+        .route(
+            "/api/v1/training/certificates/{code}",
+            get(api::training::certificate),
+        )
         .route("/api/v1/audit", get(api::audit::list));
     let ops = Router::new()
         .route("/healthz", get(healthz))

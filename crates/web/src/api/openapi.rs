@@ -133,6 +133,16 @@ pub fn document() -> Value {
                     json!([q("country", "ISO 3166-1 alpha-2 code: AR, LR, PY or TH; omitted means every country the caller may see")]), None,
                     merge(json!({"200": ok("Figures", sref("TrainingFigures"))}), errors(&["400", "401", "404"])), true)
             },
+            "/api/v1/training/certificates/{code}": {
+                "get": op("Public check of a certificate by the code printed on it (no token needed)", "training",
+                    json!([{"name": "code", "in": "path", "required": true, "description": "10-character code; case, spaces and dashes ignored", "schema": {"type": "string"}}]), None,
+                    merge(json!({"200": ok("The certificate", sref("CertificateStatus"))}), errors(&["404"])), false)
+            },
+            "/api/v1/training/certificates/verify": {
+                "post": op("Check a signed Open Badges 3.0 credential (eddsa-jcs-2022 proof, this deployment's issuer key, revocation); no token needed", "training",
+                    json!([]), Some(json!({"type": "object", "description": "The credential JSON as issued, with its proof"})),
+                    merge(json!({"200": ok("The verdict", sref("CredentialCheck"))}), errors(&["400", "415"])), false)
+            },
             "/api/v1/openapi.json": {
                 "get": op("This document", "meta", json!([]), None, json!({"200": {"description": "OpenAPI document", "content": {"application/json": {}}}}), false)
             }
@@ -183,6 +193,12 @@ pub fn document() -> Value {
                     "by_sex": {"type": "array", "items": sref("TrainingGroup")},
                     "by_occupation": {"type": "array", "items": sref("TrainingGroup")},
                     "by_institution": {"type": "array", "items": sref("TrainingGroup"), "description": "By acronym of the institution the trainee works for"}}},
+                "CertificateStatus": {"type": "object", "required": ["valid", "course", "institution", "issued_at", "name"], "properties": {
+                    "valid": {"type": "boolean"}, "revoked_at": {"type": ["string", "null"], "format": "date"},
+                    "course": {"type": "string"}, "institution": {"type": "string"}, "issued_at": {"type": "string", "format": "date"}, "name": {"type": "string"}}},
+                "CredentialCheck": {"type": "object", "required": ["valid", "reason"], "properties": {
+                    "valid": {"type": "boolean"},
+                    "reason": {"type": "string", "enum": ["ok", "malformed", "unknown_issuer", "bad_signature", "unknown_certificate", "revoked"]}}},
                 "TrainingGroup": {"type": "object", "properties": {"key": {"type": "string"}, "individuals_trained": {"type": "integer"}}},
                 "AuditEvent": {"type": "object", "properties": {
                     "seq": {"type": "integer"}, "audit_event_id": {"type": "string", "format": "uuid"}, "occurred_at": {"type": "string", "format": "date-time"},

@@ -1,11 +1,12 @@
-//! Training figures over JSON (no personal data).
+//! Training figures over JSON (no personal data), and the public certificate checks:
+//! by code (what the verification page shows) and of a signed credential.
 
 use super::json;
 use crate::AppState;
 use crate::error::AppError;
-use crate::extract::{ApiUser, Params};
+use crate::extract::{ApiJson, ApiUser, Params};
 use atlas_domain::directory::CountryCode;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Serialize;
@@ -58,4 +59,33 @@ pub async fn figures(
             "by_institution": groups(r.by_institution),
         }),
     ))
+}
+
+/// GET /api/v1/training/certificates/{code}: public (no token); what the verification
+/// page shows, nothing more.
+pub async fn certificate(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+) -> Result<Response, AppError> {
+    let c = state.app.public_certificate(&code).await?;
+    Ok(json(
+        StatusCode::OK,
+        &serde_json::json!({
+            "valid": c.valid(),
+            "revoked_at": c.revoked_on,
+            "course": c.course,
+            "institution": c.institution,
+            "issued_at": c.issued_on,
+            "name": c.name,
+        }),
+    ))
+}
+
+/// POST /api/v1/training/certificates/verify: public; checks a signed credential.
+pub async fn verify_credential(
+    State(state): State<AppState>,
+    ApiJson(v): ApiJson<serde_json::Value>,
+) -> Result<Response, AppError> {
+    let r = state.app.verify_credential(&v).await?;
+    Ok(json(StatusCode::OK, &r))
 }

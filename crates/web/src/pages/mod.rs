@@ -5,6 +5,7 @@
 pub mod account;
 pub mod admin;
 pub mod auth;
+pub mod certificates;
 pub mod directory;
 pub mod home;
 pub mod training;

@@ -8,6 +8,7 @@ use crate::error::AppError;
 use crate::extract::{FormMap, Params, UserCtx};
 use askama::Template;
 use atlas_core::By;
+use atlas_core::certificates::Certificate;
 use atlas_core::directory::Query;
 use atlas_core::training::{
     AccountChoice, AttendanceInput, Course, EnrolledView, FacilitatorView, FiguresReport, Module,
@@ -405,6 +406,8 @@ struct CoursePage {
     fac_form: FormState,
     institutions: Vec<(String, String)>,
     fac_choices: Vec<AccountChoice>,
+    certificates: Vec<Certificate>,
+    revoke_form: FormState,
     sexes: Vec<&'static str>,
     ages: Vec<&'static str>,
     occupations: Vec<&'static str>,
@@ -415,6 +418,21 @@ struct CourseForms {
     session: FormState,
     enrol: FormState,
     fac: FormState,
+    revoke: FormState,
+}
+
+/// The course page with a rejected revocation form (the certificate id is in its values).
+pub(crate) async fn course_page_with_revoke(
+    state: &AppState,
+    u: &UserCtx,
+    id: Uuid,
+    revoke: FormState,
+) -> Response {
+    let forms = CourseForms {
+        revoke,
+        ..Default::default()
+    };
+    course_page(state, u, id, forms, StatusCode::UNPROCESSABLE_ENTITY).await
 }
 
 async fn course_page(
@@ -429,6 +447,14 @@ async fn course_page(
             Ok(x) => x,
             Err(e) => return err(e),
         };
+    let certificates = if acc.manage {
+        match state.app.course_certificates(By::User(u.actor()), id).await {
+            Ok(c) => c,
+            Err(e) => return err(e),
+        }
+    } else {
+        Vec::new()
+    };
     let (institutions, fac_choices) = if acc.manage {
         let insts = state
             .app
@@ -474,6 +500,8 @@ async fn course_page(
             fac_form: forms.fac,
             institutions,
             fac_choices,
+            certificates,
+            revoke_form: forms.revoke,
             sexes: codes(Sex::ALL, Sex::as_str),
             ages: codes(AgeBand::ALL, AgeBand::as_str),
             occupations: codes(Occupation::ALL, Occupation::as_str),
