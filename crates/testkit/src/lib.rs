@@ -126,27 +126,44 @@ impl TestApp {
         }
     }
 
-    /// Loads the demo data (every account's password is [`PASSWORD`]) and adds a Thai
-    /// municipal official (`official_th` at DLPW) for cross-country checks.
+    /// Loads the demo data (every account's password is [`PASSWORD`]) and adds two
+    /// accounts the demo lacks, for scope checks: a Thai municipal official
+    /// (`official_th` at DLPW, another country) and a training coordinator of another
+    /// Argentine institution (`coord_prv` at PRV).
     pub async fn seed_demo(&mut self) {
         let accounts = atlas_core::demo::seed(&self.app, PASSWORD).await.unwrap();
         for a in accounts {
             self.accounts.insert(a.username.clone(), a);
         }
-        let dlpw = self.institution_id("DLPW").await;
-        self.app
-            .create_account(
-                atlas_core::By::Operator,
-                &atlas_domain::auth::AccountInput {
-                    username: "official_th".into(),
-                    display_name: "Thai Municipal Official".into(),
-                    role: "municipal_official".into(),
-                    institution_id: dlpw.to_string(),
-                    password: PASSWORD.into(),
-                },
-            )
-            .await
-            .unwrap();
+        for (username, display_name, role, acronym) in [
+            (
+                "official_th",
+                "Thai Municipal Official",
+                "municipal_official",
+                "DLPW",
+            ),
+            (
+                "coord_prv",
+                "PRV Coordinator",
+                "training_coordinator",
+                "PRV",
+            ),
+        ] {
+            let institution = self.institution_id(acronym).await;
+            self.app
+                .create_account(
+                    atlas_core::By::Operator,
+                    &atlas_domain::auth::AccountInput {
+                        username: username.into(),
+                        display_name: display_name.into(),
+                        role: role.into(),
+                        institution_id: institution.to_string(),
+                        password: PASSWORD.into(),
+                    },
+                )
+                .await
+                .unwrap();
+        }
     }
 
     /// The id of the institution with `acronym`.

@@ -318,20 +318,6 @@ async fn a_changed_credential_fails_verification_and_the_original_passes() {
 #[tokio::test]
 async fn only_managers_of_the_course_issue_revoke_or_print() {
     for t in TestApp::all_with_demo().await {
-        let prv = t.institution_id("PRV").await;
-        t.app
-            .create_account(
-                atlas_core::By::Operator,
-                &atlas_domain::auth::AccountInput {
-                    username: "coord_prv".into(),
-                    display_name: "PRV Coordinator".into(),
-                    role: "training_coordinator".into(),
-                    institution_id: prv.to_string(),
-                    password: atlas_testkit::PASSWORD.into(),
-                },
-            )
-            .await
-            .unwrap();
         let course = course_of(&t, "IUPFA").await.training_course_id;
         let x = certs(&t, course).await.remove(0);
         let print = format!("/training/certificates/{}", x.certificate_id);

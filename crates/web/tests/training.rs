@@ -315,20 +315,6 @@ async fn a_facilitator_takes_attendance_only_for_their_courses_and_the_figure_fo
 #[tokio::test]
 async fn a_coordinator_of_another_institution_and_an_observer_cannot_open_the_course() {
     for t in TestApp::all_with_demo().await {
-        let prv = t.institution_id("PRV").await;
-        t.app
-            .create_account(
-                atlas_core::By::Operator,
-                &atlas_domain::auth::AccountInput {
-                    username: "coord_prv".into(),
-                    display_name: "PRV Coordinator".into(),
-                    role: "training_coordinator".into(),
-                    institution_id: prv.to_string(),
-                    password: atlas_testkit::PASSWORD.into(),
-                },
-            )
-            .await
-            .unwrap();
         let iupfa = course_of(&t, "IUPFA").await.training_course_id;
         let prv_course = course_of(&t, "PRV").await.training_course_id;
         let mut other = t.signed_in("coord_prv").await;
