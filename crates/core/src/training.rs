@@ -407,6 +407,8 @@ impl App {
             area_id: d.area_id,
             is_virtual: d.is_virtual,
             capacity: d.capacity,
+            attendance_min_percent: 100,
+            post_test_min_percent: None,
             created_at: now,
             updated_at: now,
             version: 1,

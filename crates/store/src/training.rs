@@ -74,6 +74,10 @@ pub struct CourseRow {
     pub area_id: Option<Uuid>,
     pub is_virtual: bool,
     pub capacity: i64,
+    /// Percent of the sessions a participant must attend to complete the course.
+    pub attendance_min_percent: i64,
+    /// Post-test score (percent) a certificate needs; `None`: no post-test required.
+    pub post_test_min_percent: Option<i64>,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
     pub version: i64,
@@ -148,7 +152,7 @@ pub struct AccountChoice {
 const MODULE_COLS: &str = "training_module_id, ordinal, title, summary, objectives, stage, crime_types, audiences, duration_minutes, language, created_at, updated_at, version";
 const PRES_COLS: &str = "training_presentation_id, training_module_id, ordinal, title, summary, duration_minutes, created_at, updated_at, version";
 const COURSE_SELECT: &str = "select c.training_course_id, c.institution_id, c.title, c.framework, c.stage, c.area_id, \
-    c.is_virtual <> 0 as is_virtual, c.capacity, c.created_at, c.updated_at, c.version, i.country_code, i.acronym as institution_acronym \
+    c.is_virtual <> 0 as is_virtual, c.capacity, c.attendance_min_percent, c.post_test_min_percent, c.created_at, c.updated_at, c.version, i.country_code, i.acronym as institution_acronym \
     from training_course c join institution i on i.institution_id = c.institution_id";
 const SESSION_COLS: &str =
     "training_session_id, training_course_id, held_on, place, created_at, updated_at";
@@ -283,11 +287,12 @@ pub async fn get_course_tx(tx: &mut Tx, id: Uuid) -> anyhow::Result<Option<Cours
 /// Inserts a course (the country and acronym fields are ignored).
 pub async fn insert_course(tx: &mut Tx, c: &CourseRow) -> anyhow::Result<()> {
     let sql = "insert into training_course (training_course_id, institution_id, title, framework, stage, area_id, \
-               is_virtual, capacity, created_at, updated_at, version) values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)";
+               is_virtual, capacity, attendance_min_percent, post_test_min_percent, created_at, updated_at, version) \
+               values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)";
     let virt = i64::from(c.is_virtual);
     on_tx!(tx, x => sqlx::query(sql)
         .bind(c.training_course_id).bind(c.institution_id).bind(&c.title).bind(&c.framework).bind(&c.stage)
-        .bind(c.area_id).bind(virt).bind(c.capacity).bind(c.created_at).bind(c.updated_at).bind(c.version)
+        .bind(c.area_id).bind(virt).bind(c.capacity).bind(c.attendance_min_percent).bind(c.post_test_min_percent).bind(c.created_at).bind(c.updated_at).bind(c.version)
         .execute(x).await.map(|_| ()))
     .context("insert course")
 }
