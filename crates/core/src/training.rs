@@ -20,7 +20,9 @@ use atlas_domain::training::{
 };
 use atlas_domain::{Error as RuleError, FieldErrors};
 use atlas_store::audit as st_audit;
-use atlas_store::training::{self as st, CourseFilter, CourseRow, ModuleRow, RevisionRow};
+use atlas_store::training::{
+    self as st, CourseFilter, CourseRow, FiguresFilter, ModuleRow, RevisionRow, TrainedGroup,
+};
 use uuid::Uuid;
 
 pub use atlas_store::training::{
@@ -28,19 +30,61 @@ pub use atlas_store::training::{
     ModuleRow as Module, PresentationRow as Presentation, RevisionView, SessionRow as Session,
 };
 
-/// The figures of one country (or all) with their breakdowns.
+/// The figures of one country (or all) and period with their breakdowns.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct FiguresReport {
     /// The country the figures are for; `None` means every country.
     pub country: Option<String>,
+    /// First and last day of the period (inclusive); `None`: open.
+    pub from: Option<String>,
+    pub to: Option<String>,
     #[serde(flatten)]
     pub figures: Figures,
     /// Individuals trained by sex code.
     pub by_sex: Vec<(String, i64)>,
+    /// Individuals trained by age band code.
+    pub by_age_band: Vec<(String, i64)>,
     /// Individuals trained by occupation code.
     pub by_occupation: Vec<(String, i64)>,
     /// Individuals trained by the acronym of the institution they work for.
     pub by_institution: Vec<(String, i64)>,
+    /// Individuals trained by the country of the institution they work for.
+    pub by_country: Vec<(String, i64)>,
+}
+
+/// Sums `groups` by `key`, largest first (ties by key). Each person is in one group.
+fn sum_by(groups: &[TrainedGroup], key: impl Fn(&TrainedGroup) -> &str) -> Vec<(String, i64)> {
+    let mut m: std::collections::BTreeMap<&str, i64> = std::collections::BTreeMap::new();
+    for g in groups {
+        *m.entry(key(g)).or_default() += g.people;
+    }
+    let mut v: Vec<(String, i64)> = m.into_iter().map(|(k, n)| (k.to_owned(), n)).collect();
+    v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    v
+}
+
+/// A period of the figures: `from` and `to` as `YYYY-MM-DD` (either may be empty), `to`
+/// not before `from`. Errors name the field.
+pub fn parse_period(from: &str, to: &str) -> Result<(Option<String>, Option<String>)> {
+    let mut e = FieldErrors::new();
+    let mut one = |name: &str, v: &str| -> Option<time::Date> {
+        let v = v.trim();
+        if v.is_empty() {
+            return None;
+        }
+        let d = atlas_domain::training::parse_date(v);
+        if d.is_none() {
+            e.add(name, "field-date");
+        }
+        d
+    };
+    let (f, t) = (one("from", from), one("to", to));
+    if let (Some(f), Some(t)) = (f, t)
+        && t < f
+    {
+        e.add("to", "field-date-order");
+    }
+    Ok(e.into_result((f.map(|d| d.to_string()), t.map(|d| d.to_string())))?)
 }
 
 /// A course and what the actor may do with it.
@@ -139,6 +183,7 @@ impl App {
         &self,
         actor: &Actor,
         country: Option<&CountryCode>,
+        period: (Option<String>, Option<String>),
     ) -> Result<FiguresReport> {
         let country = match list_scope(actor, Action::ReadTrainingFigures)? {
             ListScope::All => country.map(|c| c.as_str().to_owned()),
@@ -148,13 +193,22 @@ impl App {
             },
             ListScope::Institution(_) => Some(actor.country.as_str().to_owned()),
         };
-        let c = country.as_deref();
+        let filter = FiguresFilter {
+            country: country.clone(),
+            from: period.0.clone(),
+            to: period.1.clone(),
+        };
+        let (figures, groups) = st::figures(&self.db, &filter).await?;
         Ok(FiguresReport {
-            figures: st::figures(&self.db, c).await?,
-            by_sex: st::breakdown(&self.db, c, "sex").await?,
-            by_occupation: st::breakdown(&self.db, c, "occupation").await?,
-            by_institution: st::breakdown(&self.db, c, "institution").await?,
+            figures,
+            by_sex: sum_by(&groups, |g| &g.sex),
+            by_age_band: sum_by(&groups, |g| &g.age_band),
+            by_occupation: sum_by(&groups, |g| &g.occupation),
+            by_institution: sum_by(&groups, |g| &g.institution),
+            by_country: sum_by(&groups, |g| &g.country_code),
             country,
+            from: period.0,
+            to: period.1,
         })
     }
 

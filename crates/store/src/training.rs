@@ -480,8 +480,21 @@ pub async fn upsert_mark(
                do update set status = excluded.status, taken_by = excluded.taken_by, taken_at = excluded.taken_at, updated_at = excluded.updated_at";
     on_tx!(tx, c => sqlx::query(sql).bind(Uuid::now_v7()).bind(session).bind(participant).bind(status).bind(taken_by).bind(now)
         .execute(c).await.map(|_| ()))
-    .context("record attendance")
+    .context("record attendance")?;
+    let sql = format!(
+        "update enrolment set attended = {RECOUNT} where participant_id = $1 \
+         and training_course_id = (select training_course_id from training_session where training_session_id = $2)"
+    );
+    on_tx!(tx, c => sqlx::query(&sql).bind(participant).bind(session).execute(c).await.map(|_| ()))
+        .context("recount attendance")
 }
+
+/// The sessions of `enrolment`'s course its participant attended: the value of
+/// `enrolment.attended`, which every attendance write refreshes in its transaction.
+const RECOUNT: &str = "(select count(*) from attendance a \
+    join training_session s on s.training_session_id = a.training_session_id \
+    where s.training_course_id = enrolment.training_course_id \
+    and a.participant_id = enrolment.participant_id and a.status in ('present', 'late'))";
 
 // ---- figures ----
 
@@ -495,60 +508,75 @@ pub struct Figures {
     pub sessions: i64,
 }
 
-/// (participant, course) pairs where the participant completed the course: the course has
-/// a session and every session has a present or late mark for them. `$1` is the
-/// country filter (the country of the course's institution), null for all.
-const COMPLETIONS: &str = "with done as (select e.participant_id, e.training_course_id from enrolment e \
-    join training_course c on c.training_course_id = e.training_course_id \
-    join institution ci on ci.institution_id = c.institution_id \
-    where ($1 is null or ci.country_code = $1) \
-    and exists (select 1 from training_session s where s.training_course_id = e.training_course_id) \
-    and not exists (select 1 from training_session s where s.training_course_id = e.training_course_id \
-      and not exists (select 1 from attendance a where a.training_session_id = s.training_session_id \
-        and a.participant_id = e.participant_id and a.status in ('present', 'late'))))";
-
-/// The headline figures for one country (or all when `None`).
-pub async fn figures(db: &Db, country: Option<&str>) -> anyhow::Result<Figures> {
-    let sql = format!(
-        "{COMPLETIONS} select \
-         (select count(distinct participant_id) from done), \
-         (select count(distinct c.institution_id) from training_course c join institution i on i.institution_id = c.institution_id where ($1 is null or i.country_code = $1)), \
-         (select count(distinct c.institution_id) from training_course c join institution i on i.institution_id = c.institution_id where ($1 is null or i.country_code = $1) and c.stage = 'integrated'), \
-         (select count(*) from training_course c join institution i on i.institution_id = c.institution_id where ($1 is null or i.country_code = $1)), \
-         (select count(*) from training_session s join training_course c on c.training_course_id = s.training_course_id join institution i on i.institution_id = c.institution_id where ($1 is null or i.country_code = $1))"
-    );
-    let r: (i64, i64, i64, i64, i64) =
-        on_db!(db, p => sqlx::query_as(&sql).bind(country).fetch_one(p).await)
-            .context("training figures")?;
-    Ok(Figures {
-        individuals_trained: r.0,
-        institutions_targeted: r.1,
-        institutions_integrated: r.2,
-        courses: r.3,
-        sessions: r.4,
-    })
+/// What the figures count: a country (of the course's institution) and a period, both
+/// optional. Dates are `YYYY-MM-DD`, inclusive.
+#[derive(Debug, Clone, Default)]
+pub struct FiguresFilter {
+    pub country: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
 }
 
-/// Individuals trained broken down by `by`: `sex`, `occupation` or `institution` (the
-/// participant's institution acronym). Each person counts once per group.
-pub async fn breakdown(
-    db: &Db,
-    country: Option<&str>,
-    by: &str,
-) -> anyhow::Result<Vec<(String, i64)>> {
-    let col = match by {
-        "sex" => "p.sex",
-        "occupation" => "p.occupation",
-        _ => "i.acronym",
-    };
+/// People who completed at least one course, grouped by everything a breakdown needs;
+/// each person is in exactly one group, so sums over groups never count anyone twice.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct TrainedGroup {
+    pub sex: String,
+    pub age_band: String,
+    pub occupation: String,
+    pub institution: String,
+    pub country_code: String,
+    pub people: i64,
+}
+
+/// Courses a participant can have completed under `$1` (country), `$2`..`$3` (period:
+/// the course's last session falls in it), with their session count.
+const DONE_COURSES: &str = "with cs as (select training_course_id, count(*) as n, max(held_on) as last_on \
+      from training_session group by training_course_id), \
+    dc as (select c.training_course_id, c.attendance_min_percent as m, cs.n from training_course c \
+      join cs on cs.training_course_id = c.training_course_id \
+      join institution ci on ci.institution_id = c.institution_id \
+      where ($1 is null or ci.country_code = $1) and ($2 is null or cs.last_on >= $2) and ($3 is null or cs.last_on <= $3))";
+
+/// Individuals trained, grouped: a person is trained when, in at least one course, they
+/// attended (present or late) at least the course's `attendance_min_percent` of its
+/// sessions. Reads `enrolment.attended`, not the attendance marks.
+pub async fn trained_groups(db: &Db, f: &FiguresFilter) -> anyhow::Result<Vec<TrainedGroup>> {
     let sql = format!(
-        "{COMPLETIONS} select {col}, count(distinct p.participant_id) from done d \
-         join participant p on p.participant_id = d.participant_id \
+        "{DONE_COURSES}, done as (select distinct e.participant_id from enrolment e \
+           join dc on dc.training_course_id = e.training_course_id where e.attended * 100 >= dc.m * dc.n) \
+         select p.sex, p.age_band, p.occupation, i.acronym as institution, p.country_code, count(*) as people \
+         from done d join participant p on p.participant_id = d.participant_id \
          join institution i on i.institution_id = p.institution_id \
-         group by {col} order by count(distinct p.participant_id) desc, {col}"
+         group by p.sex, p.age_band, p.occupation, i.acronym, p.country_code"
     );
-    on_db!(db, p => sqlx::query_as(&sql).bind(country).fetch_all(p).await)
-        .context("training breakdown")
+    on_db!(db, p => sqlx::query_as(&sql).bind(&f.country).bind(&f.from).bind(&f.to).fetch_all(p).await)
+        .context("individuals trained")
+}
+
+/// The headline figures. Courses and sessions follow the period (a course counts when one
+/// of its sessions is in it); institutions targeted (delivering a course) and integrated
+/// (with a course at the integrated stage) are the state now.
+pub async fn figures(db: &Db, f: &FiguresFilter) -> anyhow::Result<(Figures, Vec<TrainedGroup>)> {
+    let groups = trained_groups(db, f).await?;
+    let sql = "with ic as (select c.training_course_id, c.institution_id, c.stage from training_course c \
+           join institution i on i.institution_id = c.institution_id where ($1 is null or i.country_code = $1)), \
+         ss as (select s.training_course_id from training_session s join ic on ic.training_course_id = s.training_course_id \
+           where ($2 is null or s.held_on >= $2) and ($3 is null or s.held_on <= $3)) \
+         select (select count(distinct institution_id) from ic), \
+         (select count(distinct institution_id) from ic where stage = 'integrated'), \
+         (select count(distinct training_course_id) from ss), \
+         (select count(*) from ss)";
+    let r: (i64, i64, i64, i64) = on_db!(db, p => sqlx::query_as(sql).bind(&f.country).bind(&f.from).bind(&f.to).fetch_one(p).await)
+        .context("training figures")?;
+    let figures = Figures {
+        individuals_trained: groups.iter().map(|g| g.people).sum(),
+        institutions_targeted: r.0,
+        institutions_integrated: r.1,
+        courses: r.2,
+        sessions: r.3,
+    };
+    Ok((figures, groups))
 }
 
 // ---- import and export ----
@@ -684,6 +712,40 @@ pub async fn upsert_marks(
             q.bind(taken_by).bind(now).execute(c).await.map(|_| ())
         })
         .context("record attendance")?;
+    }
+    // Refresh the attended counts of every enrolment these marks touch.
+    let mut sessions: Vec<Uuid> = marks.iter().map(|(s, _, _)| *s).collect();
+    sessions.sort_unstable();
+    sessions.dedup();
+    let mut people: Vec<Uuid> = marks.iter().map(|(_, p, _)| *p).collect();
+    people.sort_unstable();
+    people.dedup();
+    let list = |from: usize, n: usize| {
+        (from..from + n)
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    for who in people.chunks(500) {
+        for sess in sessions.chunks(500) {
+            let sql = format!(
+                "update enrolment set attended = {RECOUNT} where participant_id in ({}) \
+                 and training_course_id in (select training_course_id from training_session where training_session_id in ({}))",
+                list(1, who.len()),
+                list(who.len() + 1, sess.len()),
+            );
+            on_tx!(tx, c => {
+                let mut q = sqlx::query(&sql);
+                for p in who {
+                    q = q.bind(*p);
+                }
+                for s in sess {
+                    q = q.bind(*s);
+                }
+                q.execute(c).await.map(|_| ())
+            })
+            .context("recount attendance")?;
+        }
     }
     Ok(())
 }

@@ -547,3 +547,99 @@ async fn every_training_page_renders_in_every_language() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_period_and_each_courses_attendance_threshold_decide_who_counts() {
+    for t in TestApp::all_with_demo().await {
+        let all = figures(&t, "?country=AR").await;
+        assert_eq!(all["individuals_trained"], 72);
+
+        // A period with nothing in it: nobody trained, no course or session held; the
+        // institutions are counted as they stand.
+        let none = figures(&t, "?country=AR&from=2000-01-01&to=2000-12-31").await;
+        assert_eq!(none["individuals_trained"], 0, "{}: {none}", t.name());
+        assert_eq!(none["courses"], 0);
+        assert_eq!(none["sessions"], 0);
+        assert_eq!(none["institutions_targeted"], 4);
+        assert_eq!(none["from"], "2000-01-01");
+
+        // The whole span of the demo's sessions gives the unfiltered figures; ending the
+        // period the day before the last session day drops the courses that end then.
+        let first = t
+            .text("select min(held_on) from training_session")
+            .await
+            .unwrap();
+        let last = t
+            .text("select max(held_on) from training_session")
+            .await
+            .unwrap();
+        let span = figures(&t, &format!("?country=AR&from={first}&to={last}")).await;
+        assert_eq!(span["individuals_trained"], 72);
+        assert_eq!(span["sessions"], all["sessions"]);
+        let day_before = (time::Date::parse(
+            &last,
+            time::macros::format_description!("[year]-[month]-[day]"),
+        )
+        .unwrap()
+            - time::Duration::days(1))
+        .to_string();
+        let cut = figures(&t, &format!("?country=AR&to={day_before}")).await;
+        let ending_last: i64 = t
+            .count(&format!("training_session where held_on = '{last}'"))
+            .await;
+        assert!(ending_last > 0);
+        assert!(
+            cut["individuals_trained"].as_i64().unwrap() < 72,
+            "courses ending on {last} are outside: {cut}"
+        );
+        assert_eq!(
+            cut["sessions"].as_i64().unwrap(),
+            all["sessions"].as_i64().unwrap() - ending_last
+        );
+
+        // Bad periods name the field and are refused, on the API and on the page.
+        let mut c = t.client();
+        c.bearer = Some(t.token("observer").await);
+        let r = c
+            .json(
+                Method::GET,
+                "/api/v1/training/figures?from=2026-13-01",
+                None,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert!(r.body.contains("from"), "{}", r.body);
+        let r = c
+            .json(
+                Method::GET,
+                "/api/v1/training/figures?from=2026-05-01&to=2026-04-01",
+                None,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert!(r.body.contains("#/to"), "{}", r.body);
+        let mut o = t.signed_in("observer").await;
+        let page = o.get("/training?from=2026-05-01&to=2026-04-01").await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(page.body.contains("The end date is before the start date."));
+        assert!(
+            !page.body.contains(">72<"),
+            "no figures for a refused filter"
+        );
+
+        // With no attendance required, everyone enrolled in a course that has a session
+        // counts, once: more than the 72 who attended every session.
+        t.raw("update training_course set attendance_min_percent = 0")
+            .await;
+        let enrolled = t
+            .count(
+                "(select distinct e.participant_id from enrolment e join training_course c on c.training_course_id = e.training_course_id \
+                 join institution i on i.institution_id = c.institution_id where i.country_code = 'AR' \
+                 and exists (select 1 from training_session s where s.training_course_id = c.training_course_id)) x",
+            )
+            .await;
+        assert!(enrolled > 72);
+        let lax = figures(&t, "?country=AR").await;
+        assert_eq!(lax["individuals_trained"], enrolled, "{}", t.name());
+    }
+}

@@ -130,7 +130,9 @@ pub fn document() -> Value {
             },
             "/api/v1/training/figures": {
                 "get": op("Training figures computed from attendance, with breakdowns (own country for country-scoped roles)", "training",
-                    json!([q("country", "ISO 3166-1 alpha-2 code: AR, LR, PY or TH; omitted means every country the caller may see")]), None,
+                    json!([q("country", "ISO 3166-1 alpha-2 code: AR, LR, PY or TH; omitted means every country the caller may see"),
+                        q("from", "First day of the period, YYYY-MM-DD: people trained in courses whose last session is on or after it; courses and sessions held from it"),
+                        q("to", "Last day of the period, YYYY-MM-DD, inclusive")]), None,
                     merge(json!({"200": ok("Figures", sref("TrainingFigures"))}), errors(&["400", "401", "404"])), true)
             },
             "/api/v1/training/certificates/{code}": {
@@ -186,13 +188,16 @@ pub fn document() -> Value {
                     "kind": {"type": "string"}, "level": {"type": "string"}, "area_id": {"type": ["string", "null"]}, "version": {"type": "integer"}}},
                 "TrainingFigures": {"type": "object", "required": ["individuals_trained", "institutions_targeted", "institutions_integrated", "courses", "sessions"], "properties": {
                     "country": {"type": ["string", "null"]},
-                    "individuals_trained": {"type": "integer", "description": "Distinct people who completed at least one course (present or late at every session)"},
+                    "from": {"type": ["string", "null"], "format": "date"}, "to": {"type": ["string", "null"], "format": "date"},
+                    "individuals_trained": {"type": "integer", "description": "Distinct people who completed at least one course (present or late at the course's attendance_min_percent of its sessions)"},
                     "institutions_targeted": {"type": "integer", "description": "Distinct institutions with at least one course"},
                     "institutions_integrated": {"type": "integer", "description": "Institutions with a course integrated into their own training"},
                     "courses": {"type": "integer"}, "sessions": {"type": "integer"},
                     "by_sex": {"type": "array", "items": sref("TrainingGroup")},
+                    "by_age_band": {"type": "array", "items": sref("TrainingGroup")},
                     "by_occupation": {"type": "array", "items": sref("TrainingGroup")},
-                    "by_institution": {"type": "array", "items": sref("TrainingGroup"), "description": "By acronym of the institution the trainee works for"}}},
+                    "by_institution": {"type": "array", "items": sref("TrainingGroup"), "description": "By acronym of the institution the trainee works for"},
+                    "by_country": {"type": "array", "items": sref("TrainingGroup"), "description": "By country of the institution the trainee works for"}}},
                 "CertificateStatus": {"type": "object", "required": ["valid", "course", "institution", "issued_at", "name"], "properties": {
                     "valid": {"type": "boolean"}, "revoked_at": {"type": ["string", "null"], "format": "date"},
                     "course": {"type": "string"}, "institution": {"type": "string"}, "issued_at": {"type": "string", "format": "date"}, "name": {"type": "string"}}},

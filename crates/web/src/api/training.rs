@@ -40,23 +40,29 @@ pub async fn figures(
                 AppError::BadRequest("country must be one of AR, LR, PY, TH".into())
             })?),
         };
+    let period =
+        atlas_core::training::parse_period(p.get("from").unwrap_or(""), p.get("to").unwrap_or(""))?;
     let r = state
         .app
-        .training_figures(&u.actor, country.as_ref())
+        .training_figures(&u.actor, country.as_ref(), period)
         .await?;
     let f = &r.figures;
     Ok(json(
         StatusCode::OK,
         &serde_json::json!({
             "country": r.country,
+            "from": r.from,
+            "to": r.to,
             "individuals_trained": f.individuals_trained,
             "institutions_targeted": f.institutions_targeted,
             "institutions_integrated": f.institutions_integrated,
             "courses": f.courses,
             "sessions": f.sessions,
             "by_sex": groups(r.by_sex),
+            "by_age_band": groups(r.by_age_band),
             "by_occupation": groups(r.by_occupation),
             "by_institution": groups(r.by_institution),
+            "by_country": groups(r.by_country),
         }),
     ))
 }

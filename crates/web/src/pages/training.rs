@@ -51,32 +51,55 @@ fn status_of(stale: bool) -> StatusCode {
 #[template(path = "training/dashboard.html")]
 struct DashboardPage {
     s: Shell,
-    r: FiguresReport,
+    /// None when the filter is invalid (its errors are in `f`).
+    r: Option<FiguresReport>,
+    f: FormState,
     country: String,
     countries: Vec<String>,
     can_courses: bool,
 }
 
-/// GET /training
+/// GET /training?country=&from=&to=
 pub async fn dashboard(State(state): State<AppState>, u: UserCtx, p: Params) -> Response {
     let actor = u.actor();
     let all = scope(actor.role, Action::ReadTrainingFigures) == Some(Scope::All);
     let country = p.get("country").and_then(CountryCode::parse);
-    let r = match state.app.training_figures(actor, country.as_ref()).await {
-        Ok(r) => r,
+    let (from, to) = (p.get("from").unwrap_or(""), p.get("to").unwrap_or(""));
+    let mut f = FormState::with([("from", from.to_owned()), ("to", to.to_owned())]);
+    let (r, status) = match atlas_core::training::parse_period(from, to) {
+        Ok(period) => match state
+            .app
+            .training_figures(actor, country.as_ref(), period)
+            .await
+        {
+            Ok(r) => (Some(r), StatusCode::OK),
+            Err(e) => return err(e),
+        },
+        Err(atlas_core::Error::Rule(RuleError::Invalid(e))) => {
+            f.errors = e;
+            (None, StatusCode::UNPROCESSABLE_ENTITY)
+        }
         Err(e) => return err(e),
     };
-    render(&DashboardPage {
-        s: Shell::new(&u.ctx, "training-title"),
-        country: r.country.clone().unwrap_or_default(),
-        r,
-        countries: if all {
-            COUNTRIES.iter().map(|c| (*c).to_owned()).collect()
-        } else {
-            Vec::new()
+    render_status(
+        status,
+        &DashboardPage {
+            s: Shell::new(&u.ctx, "training-title"),
+            country: r
+                .as_ref()
+                .and_then(|r| r.country.clone())
+                .or_else(|| country.map(|c| c.as_str().to_owned()))
+                .unwrap_or_default(),
+            r,
+            f,
+            countries: if all {
+                COUNTRIES.iter().map(|c| (*c).to_owned()).collect()
+            } else {
+                Vec::new()
+            },
+            can_courses: can(actor, Action::ManageCourses) || can(actor, Action::TakeAttendance),
         },
-        can_courses: can(actor, Action::ManageCourses) || can(actor, Action::TakeAttendance),
-    })
+    )
 }
 
 #[derive(Template)]
