@@ -32,6 +32,11 @@ pub struct Settings {
     /// for keyed hashes, certificate signing and, later, field encryption are derived
     /// from it; it never goes into the database. Back it up apart from the database.
     pub key_file: String,
+    /// Folder for files kept outside the database (attached material); created (mode
+    /// 0700) at start-up. Back it up together with the database.
+    pub data_dir: String,
+    /// Largest attached-material file accepted, in bytes.
+    pub material_max_bytes: usize,
 }
 
 /// Loads settings from defaults, an optional TOML file and the environment.
@@ -47,7 +52,12 @@ pub fn load(file: Option<&Path>) -> anyhow::Result<Settings> {
         .set_default("body_limit_kib", 256)?
         .set_default("import_limit_mib", 20)?
         .set_default("totp_issuer", "ATLAS")?
-        .set_default("key_file", "atlas.key")?;
+        .set_default("key_file", "atlas.key")?
+        .set_default("data_dir", "atlas-data")?
+        .set_default(
+            "material_max_bytes",
+            atlas_domain::training_material::DEFAULT_MAX_BYTES as u64,
+        )?;
     if let Some(f) = file {
         b = b.add_source(
             config::File::from(f)
@@ -75,13 +85,21 @@ pub fn load(file: Option<&Path>) -> anyhow::Result<Settings> {
         (1..=1024).contains(&s.import_limit_mib),
         "import_limit_mib must be between 1 and 1024"
     );
+    anyhow::ensure!(
+        (1..=(1usize << 30)).contains(&s.material_max_bytes),
+        "material_max_bytes must be between 1 and 1073741824 (1 GiB)"
+    );
+    anyhow::ensure!(!s.data_dir.trim().is_empty(), "data_dir must name a folder");
     Ok(s)
 }
 
 impl Settings {
-    /// The use-case settings, with keys derived from the master key file.
+    /// The use-case settings, with keys derived from the master key file; creates the
+    /// data folder when missing (a clear error when it cannot be).
     pub fn core(&self) -> anyhow::Result<atlas_core::Settings> {
         let master = load_or_create_key(Path::new(&self.key_file))?;
+        let data_dir = std::path::PathBuf::from(&self.data_dir);
+        atlas_core::training_material::ensure_data_dir(&data_dir)?;
         Ok(atlas_core::Settings {
             index_key: atlas_core::SecretKey::derive(&master, "atlas blind-index v1"),
             field_key: atlas_core::SecretKey::derive(&master, "atlas field-encryption v1"),
@@ -90,6 +108,8 @@ impl Settings {
             session_absolute: time::Duration::hours(self.session_absolute_hours),
             token_ttl: time::Duration::days(self.token_ttl_days),
             totp_issuer: self.totp_issuer.clone(),
+            data_dir,
+            material_max_bytes: self.material_max_bytes,
             ..Default::default()
         })
     }

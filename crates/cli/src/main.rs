@@ -81,7 +81,8 @@ enum Command {
         #[arg(long, global = true)]
         database_url: Option<String>,
     },
-    /// Write a consistent copy of a live SQLite database (for PostgreSQL use pg_dump).
+    /// Write a consistent copy of a live SQLite database (for PostgreSQL use pg_dump);
+    /// then copy the data folder (attached material) too.
     Backup {
         /// The new file to write.
         #[arg(long)]
@@ -246,9 +247,16 @@ async fn run(cmd: Command, s: config::Settings) -> anyhow::Result<std::process::
                         .with_context(|| format!("cannot replace {}", p.display()))?;
                 }
             }
+            // The demo's material files belong to the database just replaced.
+            let material = dir.join("material");
+            if material.exists() {
+                std::fs::remove_dir_all(&material)
+                    .with_context(|| format!("cannot replace {}", material.display()))?;
+            }
             let db = open(&format!("sqlite://{}", file.display())).await?;
             let s = config::Settings {
                 key_file: dir.join("atlas-demo.key").display().to_string(),
+                data_dir: dir.display().to_string(),
                 ..s
             };
             let app = app_over(db, &s)?;
@@ -400,6 +408,13 @@ async fn run(cmd: Command, s: config::Settings) -> anyhow::Result<std::process::
             let db = Db::connect(&database_url.unwrap_or_else(|| s.database_url.clone())).await?;
             db.backup_sqlite(&to).await?;
             println!("backup written to {}", to.display());
+            // Material files live outside the database. Files are written before their
+            // rows commit and never change, so a copy of the folder taken now holds
+            // every file this database copy names.
+            println!(
+                "now copy the data folder {} (attached material) alongside it, e.g. rsync -a {}/ BACKUP-DIR/",
+                s.data_dir, s.data_dir
+            );
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -8,9 +8,11 @@ use std::process::{Command, Output};
 fn atlas(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut c = Command::new(env!("CARGO_BIN_EXE_atlas"));
     let key = std::env::temp_dir().join("atlas-cli-tests.key");
+    let data = std::env::temp_dir().join("atlas-cli-tests-data");
     c.args(args)
         .env("RUST_LOG", "warn")
-        .env("ATLAS__KEY_FILE", key);
+        .env("ATLAS__KEY_FILE", key)
+        .env("ATLAS__DATA_DIR", data);
     for (k, v) in env {
         c.env(k, v);
     }
@@ -157,4 +159,45 @@ fn help_reads_well_and_bad_configuration_is_reported() {
     );
     let bad_url = atlas(&["migrate", "--database-url", "mysql://x"], &[]);
     assert!(text(&bad_url).contains("sqlite:// or postgres://"));
+}
+
+#[test]
+fn the_data_folder_is_created_private_or_named_in_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("a.db").display());
+    let data = dir.path().join("atlas-data");
+    let m = atlas(&["migrate", "--database-url", &url], &[]);
+    assert!(m.status.success(), "{}", text(&m));
+    let ok = atlas(
+        &["audit", "verify", "--database-url", &url],
+        &[("ATLAS__DATA_DIR", data.to_str().unwrap())],
+    );
+    assert!(ok.status.success(), "{}", text(&ok));
+    assert!(data.join("material").is_dir());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&data).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o700, "{mode:o}");
+    }
+    // A folder under a regular file cannot be created.
+    let file = dir.path().join("plain-file");
+    std::fs::write(&file, b"x").unwrap();
+    let bad = file.join("data");
+    let r = atlas(
+        &["audit", "verify", "--database-url", &url],
+        &[("ATLAS__DATA_DIR", bad.to_str().unwrap())],
+    );
+    assert!(!r.status.success());
+    assert!(
+        text(&r).contains("cannot create the data folder") && text(&r).contains("plain-file"),
+        "{}",
+        text(&r)
+    );
+    let big = atlas(
+        &["migrate", "--database-url", &url],
+        &[("ATLAS__MATERIAL_MAX_BYTES", "0")],
+    );
+    assert_eq!(big.status.code(), Some(2));
+    assert!(text(&big).contains("material_max_bytes"), "{}", text(&big));
 }

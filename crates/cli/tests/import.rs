@@ -13,6 +13,10 @@ fn atlas(args: &[&str], lang: &str) -> Output {
         .args(args)
         .env("RUST_LOG", "warn")
         .env("ATLAS__KEY_FILE", key)
+        .env(
+            "ATLAS__DATA_DIR",
+            std::env::temp_dir().join("atlas-cli-tests-data"),
+        )
         .env_remove("LC_ALL")
         .env_remove("LC_MESSAGES")
         .env("LANG", lang)

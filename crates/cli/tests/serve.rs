@@ -164,6 +164,7 @@ fn serve_logs_json_and_stops_cleanly_on_sigterm() {
         ])
         .env("RUST_LOG", "info")
         .env("ATLAS__KEY_FILE", dir.path().join("a.key"))
+        .env("ATLAS__DATA_DIR", dir.path().join("data"))
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()

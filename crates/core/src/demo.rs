@@ -268,5 +268,6 @@ pub async fn seed(app: &App, password: &str) -> Result<Vec<DemoAccount>> {
     }
     let facilitator = facilitator.context("demo facilitator missing")?;
     crate::training_demo::seed_training(app, &inst_ids, facilitator).await?;
+    crate::training_material::seed_demo(app).await?;
     Ok(out)
 }

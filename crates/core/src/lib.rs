@@ -17,6 +17,7 @@ pub mod password;
 pub mod training;
 pub mod training_demo;
 pub mod training_import;
+pub mod training_material;
 
 use atlas_domain::auth::Actor;
 use atlas_domain::clock::Clock;
@@ -92,6 +93,11 @@ pub struct Settings {
     /// Seed of the Ed25519 key that signs certificates (Open Badges credentials); its
     /// public key, as a `did:key`, is the credentials' issuer.
     pub signing_key: SecretKey,
+    /// Folder of the files the platform keeps outside the database (attached material
+    /// under `material/`). Back it up together with the database.
+    pub data_dir: std::path::PathBuf,
+    /// Largest attached-material file accepted, in bytes.
+    pub material_max_bytes: usize,
 }
 
 /// A 32-byte secret. `Debug` never shows it.
@@ -149,6 +155,8 @@ impl Default for Settings {
             index_key: SecretKey::random(),
             field_key: SecretKey::random(),
             signing_key: SecretKey::random(),
+            data_dir: std::path::PathBuf::from("atlas-data"),
+            material_max_bytes: atlas_domain::training_material::DEFAULT_MAX_BYTES,
         }
     }
 }

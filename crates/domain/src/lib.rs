@@ -12,5 +12,6 @@ pub mod directory;
 pub mod error;
 pub mod training;
 pub mod training_import;
+pub mod training_material;
 
 pub use error::{Error, FieldError, FieldErrors};

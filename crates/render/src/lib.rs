@@ -1,9 +1,11 @@
 //! Pure output writers. Nothing here reads a database or the network: callers hand in
 //! rows, writers hand back bytes.
 //!
-//! Now: CSV that spreadsheet programs cannot turn into formulas, and XLSX workbooks
-//! (every cell a string cell, never a formula). Maps, charts, certificates and reports
+//! Now: CSV that spreadsheet programs cannot turn into formulas, XLSX workbooks (every
+//! cell a string cell, never a formula) and one-page text PDFs ([`pdf`]). Maps, charts, certificates and reports
 //! join as their modules land.
+
+pub mod pdf;
 
 pub mod csv_safe {
     //! CSV with formula-injection protection (OWASP "CSV injection"): a cell starting

@@ -35,6 +35,8 @@ pub struct TestApp {
     /// Demo accounts by username (when seeded).
     pub accounts: HashMap<String, DemoAccount>,
     _dir: Option<tempfile::TempDir>,
+    /// This app's own data folder (attached material), removed when the app is dropped.
+    data: tempfile::TempDir,
 }
 
 impl TestApp {
@@ -112,7 +114,12 @@ impl TestApp {
     async fn build(db: Db, dir: Option<tempfile::TempDir>) -> TestApp {
         db.migrate().await.unwrap();
         let clock = Arc::new(ManualClock::new(t0()));
-        let app = App::new(db.clone(), clock.clone(), Settings::default()).unwrap();
+        let data = tempfile::tempdir().unwrap();
+        let settings = Settings {
+            data_dir: data.path().to_path_buf(),
+            ..Settings::default()
+        };
+        let app = App::new(db.clone(), clock.clone(), settings).unwrap();
         let state = AppState::new(app.clone(), WebSettings::default());
         let router = atlas_web::app(state.clone());
         TestApp {
@@ -123,7 +130,13 @@ impl TestApp {
             backend: db.backend(),
             accounts: HashMap::new(),
             _dir: dir,
+            data,
         }
+    }
+
+    /// This app's data folder.
+    pub fn data_dir(&self) -> &std::path::Path {
+        self.data.path()
     }
 
     /// Loads the demo data (every account's password is [`PASSWORD`]) and adds two
@@ -351,6 +364,8 @@ pub struct Resp {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: String,
+    /// The body exactly as received (downloads).
+    pub bytes: Vec<u8>,
 }
 
 impl Resp {
@@ -430,6 +445,7 @@ impl Client {
             status,
             headers,
             body: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes: bytes.to_vec(),
         }
     }
 
@@ -474,6 +490,47 @@ impl Client {
         );
         body.extend_from_slice(bytes);
         body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let sep = if path.contains('?') { '&' } else { '?' };
+        self.send(
+            Method::POST,
+            &format!("{path}{sep}csrf={token}"),
+            Some(&format!("multipart/form-data; boundary={boundary}")),
+            body,
+        )
+        .await
+    }
+
+    /// POSTs `multipart/form-data` with text fields and optionally one file
+    /// (`(field, file name, bytes)`), the CSRF token in the query string as upload forms
+    /// carry it.
+    pub async fn post_multipart(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: Option<(&str, &str, &[u8])>,
+    ) -> Resp {
+        let token = self.csrf().await;
+        let boundary = "atlasTestBoundary7MA4YWxkTrZu0gW";
+        let mut body = Vec::new();
+        for (k, v) in fields {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        if let Some((field, name, bytes)) = file {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+                )
+                .as_bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
         let sep = if path.contains('?') { '&' } else { '?' };
         self.send(
             Method::POST,

@@ -129,10 +129,13 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
     let is_static = req.uri().path().starts_with("/static/");
     let mut res = next.run(req).await;
     let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CSP),
-    );
+    // A handler may set a stricter policy (downloads of attached files); keep it.
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        );
+    }
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
@@ -244,20 +247,28 @@ pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Re
     let api = req.uri().path().starts_with("/api/");
     let mut req = req;
     if unsafe_method && !api {
-        // Only the upload route takes large multipart bodies; every other route keeps
+        // Only the upload routes take large multipart bodies; every other route keeps
         // the small limit even for multipart.
-        let upload = req.uri().path().ends_with("/import")
-            && req
-                .headers()
-                .get(header::CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(|c| c.starts_with("multipart/form-data"));
-        let limit = if upload {
-            state.web.upload_body_limit()
+        let multipart = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|c| c.starts_with("multipart/form-data"));
+        let path = req.uri().path();
+        let (limit, too_large) = if multipart && path.ends_with("/import") {
+            (state.web.upload_body_limit(), None)
+        } else if multipart && path.ends_with("/material") {
+            // Cut off early, answered with a page that names the limit.
+            let i18n = I18n::new(lang_of(req.headers()));
+            let limit = crate::pages::training_material::limit_text(&state);
+            (
+                state.material_body_limit(),
+                Some(i18n.t1("material-file-too-large", "limit", &limit)),
+            )
         } else {
-            state.web.body_limit
+            (state.web.body_limit, None)
         };
-        match check_csrf(req, existing.as_deref(), limit).await {
+        match check_csrf(req, existing.as_deref(), limit, too_large).await {
             Ok(r) => req = r,
             Err(resp) => return resp,
         }
@@ -277,6 +288,7 @@ async fn check_csrf(
     req: Request,
     cookie_token: Option<&str>,
     limit: usize,
+    too_large: Option<String>,
 ) -> Result<Request, Response> {
     let h = req.headers();
     if let Some(site) = h.get("sec-fetch-site").and_then(|v| v.to_str().ok())
@@ -310,7 +322,18 @@ async fn check_csrf(
     let (parts, body) = req.into_parts();
     let bytes = match axum::body::to_bytes(body, limit).await {
         Ok(b) => b,
-        Err(_) => return Err(StatusCode::PAYLOAD_TOO_LARGE.into_response()),
+        Err(_) => {
+            let mut r = StatusCode::PAYLOAD_TOO_LARGE.into_response();
+            if let Some(detail) = too_large {
+                r.extensions_mut().insert(ErrorInfo {
+                    key: key_for_status(StatusCode::PAYLOAD_TOO_LARGE),
+                    detail: Some(detail),
+                    fields: Vec::new(),
+                    cause: None,
+                });
+            }
+            return Err(r);
+        }
     };
     let from_body = if is_form {
         form_pairs(&bytes)

@@ -60,6 +60,15 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// Largest body of a material upload: the configured file limit plus 64 KiB of
+    /// multipart framing and form fields.
+    pub fn material_body_limit(&self) -> usize {
+        self.app
+            .settings
+            .material_max_bytes
+            .saturating_add(64 * 1024)
+    }
+
     /// State over an application.
     pub fn new(app: App, web: WebSettings) -> Self {
         Self {
@@ -120,8 +129,9 @@ async fn metrics_text(State(state): State<AppState>) -> Response {
 pub fn app(state: AppState) -> Router {
     use pages::{
         account, admin, auth, certificates as cert, directory as dir, home, training as tr,
-        training_import as tri,
+        training_import as tri, training_material as trm,
     };
+    let material_limit = DefaultBodyLimit::max(state.material_body_limit());
     let pages = Router::new()
         .route("/", get(home::home))
         .route("/login", get(auth::login_form).post(auth::login))
@@ -155,7 +165,24 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/training", get(tr::dashboard))
         .route("/training/curriculum", get(tr::curriculum))
-        .route("/training/curriculum/modules/{id}", post(tr::update_module))
+        .route(
+            "/training/curriculum/modules/{id}",
+            get(trm::module_page).post(tr::update_module),
+        )
+        .route(
+            "/training/curriculum/modules/{id}/material",
+            post(trm::upload_to_module).layer(material_limit),
+        )
+        .route(
+            "/training/curriculum/presentations/{id}",
+            get(trm::presentation_page),
+        )
+        .route(
+            "/training/curriculum/presentations/{id}/material",
+            post(trm::upload_to_presentation).layer(material_limit),
+        )
+        .route("/training/material/{id}", get(trm::download))
+        .route("/training/material/{id}/remove", post(trm::remove))
         .route(
             "/training/curriculum/modules/{id}/edit",
             get(tr::edit_module),
@@ -230,6 +257,10 @@ pub fn app(state: AppState) -> Router {
             get(api::directory::get_institution).put(api::directory::update_institution),
         )
         .route("/api/v1/training/figures", get(api::training::figures))
+        .route(
+            "/api/v1/training/modules/{id}/material",
+            get(api::training::module_material),
+        )
         .route(
             "/api/v1/training/certificates/verify",
             post(api::training::verify_credential),

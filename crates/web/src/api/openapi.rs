@@ -87,7 +87,7 @@ pub fn document() -> Value {
         "info": {
             "title": "ATLAS API",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Directory, accounts, training figures and audit of the ATLAS platform. Authenticate with POST /api/v1/auth/token and send `Authorization: Bearer <token>`. Errors are RFC 9457 problem details; lists use cursor pagination (`next_cursor`)."
+            "description": "Directory, accounts, training figures and curriculum material, and audit of the ATLAS platform. Authenticate with POST /api/v1/auth/token and send `Authorization: Bearer <token>`. Errors are RFC 9457 problem details; lists use cursor pagination (`next_cursor`)."
         },
         "servers": [{"url": "/"}],
         "security": [{"bearer": []}],
@@ -134,6 +134,11 @@ pub fn document() -> Value {
                         q("from", "First day of the period, YYYY-MM-DD: people trained in courses whose last session is on or after it; courses and sessions held from it"),
                         q("to", "Last day of the period, YYYY-MM-DD, inclusive")]), None,
                     merge(json!({"200": ok("Figures", sref("TrainingFigures"))}), errors(&["400", "401", "404"])), true)
+            },
+            "/api/v1/training/modules/{id}/material": {
+                "get": op("Material attached to a module and to its presentations (metadata; every signed-in role reads the curriculum)", "training",
+                    json!([id_param()]), None,
+                    merge(json!({"200": ok("All current material of the module (one page; next_cursor is always null)", page("TrainingMaterial"))}), one_errs.clone()), true)
             },
             "/api/v1/training/certificates/{code}": {
                 "get": op("Public check of a certificate by the code printed on it (no token needed)", "training",
@@ -204,6 +209,18 @@ pub fn document() -> Value {
                 "CredentialCheck": {"type": "object", "required": ["valid", "reason"], "properties": {
                     "valid": {"type": "boolean"},
                     "reason": {"type": "string", "enum": ["ok", "malformed", "unknown_issuer", "bad_signature", "unknown_certificate", "revoked"]}}},
+                "TrainingMaterial": {"type": "object", "required": ["id", "owner_kind", "owner_id", "file_name", "media_type", "size_bytes", "sha256", "language", "created_at"], "properties": {
+                    "id": {"type": "string", "format": "uuid"},
+                    "owner_kind": {"type": "string", "enum": ["module", "presentation"], "description": "What the file is attached to"},
+                    "owner_id": {"type": "string", "format": "uuid"},
+                    "title": {"type": ["string", "null"]}, "description": {"type": ["string", "null"]},
+                    "file_name": {"type": "string", "description": "The uploaded file's name, sanitised (display and download name only)"},
+                    "media_type": {"type": "string", "description": "Decided from the file's content at upload"},
+                    "size_bytes": {"type": "integer"}, "sha256": {"type": "string", "description": "Hex SHA-256 of the file"},
+                    "language": {"type": "string", "enum": ["en", "es", "th"]},
+                    "uploaded_by": {"type": ["string", "null"], "description": "Display name of the uploader (null: the server operator)"},
+                    "created_at": {"type": "string", "format": "date-time"},
+                    "download_path": {"type": "string", "description": "Download page route; needs a signed-in browser session (cookies), not a bearer token"}}},
                 "TrainingGroup": {"type": "object", "properties": {"key": {"type": "string"}, "individuals_trained": {"type": "integer"}}},
                 "AuditEvent": {"type": "object", "properties": {
                     "seq": {"type": "integer"}, "audit_event_id": {"type": "string", "format": "uuid"}, "occurred_at": {"type": "string", "format": "date-time"},

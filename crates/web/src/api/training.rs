@@ -95,3 +95,62 @@ pub async fn verify_credential(
     let r = state.app.verify_credential(&v).await?;
     Ok(json(StatusCode::OK, &r))
 }
+
+/// One piece of attached material (metadata only).
+#[derive(Debug, Serialize)]
+pub struct MaterialItem {
+    pub id: uuid::Uuid,
+    pub owner_kind: String,
+    pub owner_id: uuid::Uuid,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub file_name: String,
+    pub media_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub language: String,
+    pub uploaded_by: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: time::OffsetDateTime,
+    pub download_path: String,
+}
+
+/// GET /api/v1/training/modules/{id}/material: the material of a module and of its
+/// presentations (every signed-in role reads the curriculum).
+pub async fn module_material(
+    State(state): State<AppState>,
+    u: ApiUser,
+    Path(id): Path<uuid::Uuid>,
+) -> Result<Response, AppError> {
+    let items: Vec<MaterialItem> = state
+        .app
+        .module_material(atlas_core::By::User(&u.actor), id)
+        .await?
+        .into_iter()
+        .map(|m| {
+            let r = m.row;
+            MaterialItem {
+                id: r.training_material_id,
+                owner_kind: r.owner_kind,
+                owner_id: r.owner_id,
+                title: r.title,
+                description: r.description,
+                file_name: r.file_name,
+                media_type: r.media_type,
+                size_bytes: r.size_bytes,
+                sha256: r.sha256,
+                language: r.language,
+                uploaded_by: m.uploaded_by_name,
+                created_at: r.created_at,
+                download_path: format!("/training/material/{}", r.training_material_id),
+            }
+        })
+        .collect();
+    Ok(json(
+        StatusCode::OK,
+        &super::Page {
+            items,
+            next_cursor: None,
+        },
+    ))
+}

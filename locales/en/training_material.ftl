@@ -1,0 +1,21 @@
+# Material attached to the curriculum (modules and presentations).
+material-title = Material
+material-none = No material attached yet.
+material-presentations = Presentations
+material-col-title = Title
+material-col-type = Type
+material-col-size = Size
+material-col-date = Added
+material-col-by = Added by
+material-remove = Remove
+material-upload = Attach a file
+material-upload-help = Accepted: PDF, PowerPoint (PPTX), Word (DOCX), Excel (XLSX), OpenDocument (ODP, ODT), PNG, JPEG, MP4 video, plain text and Markdown, up to { $limit }. The type is checked from the file's content, and the file name's extension must match it.
+material-field-file = File
+material-field-title = Title (optional; the file name is shown otherwise)
+material-field-description = Description (optional)
+material-submit = Upload
+material-file-missing = Choose a file to upload.
+material-file-empty = The file is empty.
+material-file-too-large = The file is larger than the limit of { $limit }.
+material-file-type = This type of file is not accepted. Accepted: PDF, PPTX, DOCX, XLSX, ODP, ODT, PNG, JPEG, MP4, TXT and MD.
+material-file-mismatch = The file's content does not match its extension (for example a web page or a program renamed .pdf, or a macro-enabled Office file). Save it in the right format and upload it again.

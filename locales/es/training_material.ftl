@@ -1,0 +1,21 @@
+# Material adjunto al currículo (módulos y presentaciones).
+material-title = Material
+material-none = Todavía no hay material adjunto.
+material-presentations = Presentaciones
+material-col-title = Título
+material-col-type = Tipo
+material-col-size = Tamaño
+material-col-date = Agregado
+material-col-by = Agregado por
+material-remove = Quitar
+material-upload = Adjuntar un archivo
+material-upload-help = Se aceptan: PDF, PowerPoint (PPTX), Word (DOCX), Excel (XLSX), OpenDocument (ODP, ODT), PNG, JPEG, video MP4, texto y Markdown, de hasta { $limit }. El tipo se comprueba por el contenido del archivo, y la extensión del nombre debe coincidir con él.
+material-field-file = Archivo
+material-field-title = Título (opcional; si no, se muestra el nombre del archivo)
+material-field-description = Descripción (opcional)
+material-submit = Subir
+material-file-missing = Elija un archivo para subir.
+material-file-empty = El archivo está vacío.
+material-file-too-large = El archivo supera el límite de { $limit }.
+material-file-type = Este tipo de archivo no se acepta. Se aceptan: PDF, PPTX, DOCX, XLSX, ODP, ODT, PNG, JPEG, MP4, TXT y MD.
+material-file-mismatch = El contenido del archivo no coincide con su extensión (por ejemplo, una página web o un programa renombrado como .pdf, o un archivo de Office con macros). Guárdelo en el formato correcto y vuelva a subirlo.

@@ -1,0 +1,21 @@
+# เอกสารประกอบหลักสูตร (โมดูลและการนำเสนอ)
+material-title = เอกสารประกอบ
+material-none = ยังไม่มีเอกสารประกอบ
+material-presentations = การนำเสนอ
+material-col-title = ชื่อเรื่อง
+material-col-type = ประเภท
+material-col-size = ขนาด
+material-col-date = วันที่เพิ่ม
+material-col-by = เพิ่มโดย
+material-remove = นำออก
+material-upload = แนบไฟล์
+material-upload-help = รับไฟล์: PDF, PowerPoint (PPTX), Word (DOCX), Excel (XLSX), OpenDocument (ODP, ODT), PNG, JPEG, วิดีโอ MP4, ข้อความธรรมดาและ Markdown ขนาดไม่เกิน { $limit } ระบบตรวจประเภทจากเนื้อหาของไฟล์ และนามสกุลของชื่อไฟล์ต้องตรงกัน
+material-field-file = ไฟล์
+material-field-title = ชื่อเรื่อง (ไม่บังคับ หากไม่ระบุจะแสดงชื่อไฟล์)
+material-field-description = คำอธิบาย (ไม่บังคับ)
+material-submit = อัปโหลด
+material-file-missing = เลือกไฟล์ที่จะอัปโหลด
+material-file-empty = ไฟล์นี้ว่างเปล่า
+material-file-too-large = ไฟล์มีขนาดเกินขีดจำกัด { $limit }
+material-file-type = ไม่รับไฟล์ประเภทนี้ รับเฉพาะ PDF, PPTX, DOCX, XLSX, ODP, ODT, PNG, JPEG, MP4, TXT และ MD
+material-file-mismatch = เนื้อหาของไฟล์ไม่ตรงกับนามสกุล (เช่น หน้าเว็บหรือโปรแกรมที่เปลี่ยนชื่อเป็น .pdf หรือไฟล์ Office ที่มีมาโคร) โปรดบันทึกในรูปแบบที่ถูกต้องแล้วอัปโหลดอีกครั้ง
