@@ -38,6 +38,7 @@ course-thresholds-hint = Attendance: share of the sessions a participant must at
 course-no-adaptation = (none)
 course-adaptation-link = Open the adaptation
 course-edit = Edit course
+presentation-new = New presentation
 presentation-edit = Edit presentation
 presentation-inherits = Stage and language of its module:
 audit-action-training-adaptation-create = Adaptation created

@@ -38,6 +38,7 @@ course-thresholds-hint = Asistencia: proporción de las sesiones a las que debe 
 course-no-adaptation = (ninguna)
 course-adaptation-link = Abrir la adaptación
 course-edit = Editar curso
+presentation-new = Nueva presentación
 presentation-edit = Editar presentación
 presentation-inherits = Etapa e idioma de su módulo:
 audit-action-training-adaptation-create = Adaptación creada

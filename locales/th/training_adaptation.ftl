@@ -38,6 +38,7 @@ course-thresholds-hint = การเข้าร่วม: สัดส่ว�
 course-no-adaptation = (ไม่มี)
 course-adaptation-link = เปิดการปรับใช้
 course-edit = แก้ไขหลักสูตร
+presentation-new = หัวข้อการนำเสนอใหม่
 presentation-edit = แก้ไขหัวข้อการนำเสนอ
 presentation-inherits = ขั้นตอนและภาษาของโมดูล:
 audit-action-training-adaptation-create = สร้างการปรับใช้แล้ว

@@ -165,6 +165,14 @@ pub fn app(state: AppState) -> Router {
             get(tr::courses).post(tr::create_course),
         )
         .route(
+            "/training/curriculum/modules/{id}/presentations",
+            post(tr::create_presentation),
+        )
+        .route(
+            "/training/curriculum/modules/{id}/presentations/new",
+            get(tr::new_presentation),
+        )
+        .route(
             "/training/curriculum/presentations/{id}",
             post(tr::update_presentation),
         )

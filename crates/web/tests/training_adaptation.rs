@@ -3,8 +3,6 @@
 //! change an adaptation, audit; course editing and presentation editing with revisions.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use atlas_core::By;
-use atlas_domain::training::PresentationInput;
 use atlas_store::training::{self as st, CourseFilter, CourseRow, PresentationRow};
 use atlas_store::training_adaptation::{self as sa, AdaptationFilter, ItemView};
 use atlas_testkit::{Client, TestApp};
@@ -271,25 +269,72 @@ async fn a_presentation_new_in_the_master_shows_as_new_and_can_be_taken_or_left(
         let iupfa = adaptation_of(&t, "IUPFA").await;
         let prv = adaptation_of(&t, "PRV").await;
         let module = st::list_modules(&t.app.db).await.unwrap()[2].training_module_id;
-        let p = t
-            .app
-            .create_presentation(
-                By::Operator,
-                &PresentationInput {
-                    training_module_id: module.to_string(),
-                    ordinal: "7".into(),
-                    title: "Derivación de víctimas extranjeras".into(),
-                    summary: "Consulados, regularización migratoria y retorno asistido.".into(),
-                    duration_minutes: "45".into(),
-                    objectives: "Activar la asistencia consular.".into(),
-                    crime_types: "fl,ht".into(),
-                    audiences: "social_worker".into(),
-                    version: String::new(),
-                },
+        // Program staff add it through the curriculum form.
+        let mut staff = t.signed_in("program_staff").await;
+        let form = staff
+            .get(&format!(
+                "/training/curriculum/modules/{module}/presentations/new"
+            ))
+            .await;
+        assert_eq!(form.status, StatusCode::OK);
+        assert!(
+            form.body
+                .contains("name=\"ordinal\" type=\"number\" value=\"7\"")
+        );
+        let fields = [
+            ("ordinal", "7"),
+            ("title", "Derivación de víctimas extranjeras"),
+            (
+                "summary",
+                "Consulados, regularización migratoria y retorno asistido.",
+            ),
+            ("objectives", "Activar la asistencia consular."),
+            ("crime_types-fl", "1"),
+            ("crime_types-ht", "1"),
+            ("audiences-social_worker", "1"),
+            ("duration_minutes", "45"),
+        ];
+        let r = staff
+            .post_form(
+                &format!("/training/curriculum/modules/{module}/presentations"),
+                &fields[..7],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "no duration");
+        assert!(
+            r.body.contains("e-duration_minutes")
+                && r.body.contains("Derivación de víctimas extranjeras")
+        );
+        let r = staff
+            .post_form(
+                &format!("/training/curriculum/modules/{module}/presentations"),
+                &fields,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let p = st::list_presentations(&t.app.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|p| p.title == "Derivación de víctimas extranjeras")
+            .unwrap();
+        assert_eq!(
+            (p.version, p.crime_types.as_str(), p.audiences.as_str()),
+            (1, "fl,ht", "social_worker")
+        );
+        assert_eq!(
+            st::list_revisions(
+                &t.app.db,
+                "training_presentation",
+                p.training_presentation_id
             )
             .await
             .unwrap()
-            .training_presentation_id;
+            .len(),
+            1,
+            "version 1 is in the history"
+        );
+        let p = p.training_presentation_id;
         let mut coord = t.signed_in("training_coordinator").await;
         let page = coord.get(&format!("/training/adaptations/{iupfa}")).await;
         assert!(page.body.contains("New in the master"), "{}", page.body);
@@ -1066,6 +1111,7 @@ async fn adaptation_and_editing_pages_render_in_every_language_within_budget() {
         let a = adaptation_of(&t, "IUPFA").await;
         let course = course_of(&t, "IUPFA").await.training_course_id;
         let p = st::list_presentations(&t.app.db).await.unwrap()[0].training_presentation_id;
+        let module = st::list_modules(&t.app.db).await.unwrap()[0].training_module_id;
         let pages = [
             "/training".to_owned(),
             "/training/adaptations".into(),
@@ -1074,6 +1120,7 @@ async fn adaptation_and_editing_pages_render_in_every_language_within_budget() {
             format!("/training/adaptations/{a}/edit"),
             format!("/training/courses/{course}/edit"),
             format!("/training/curriculum/presentations/{p}/edit"),
+            format!("/training/curriculum/modules/{module}/presentations/new"),
         ];
         for lang in ["en", "es", "th"] {
             c.get(&format!("/lang/{lang}")).await;

@@ -260,7 +260,8 @@ pub async fn update_module(
 struct PresentationForm {
     s: Shell,
     f: FormState,
-    id: Uuid,
+    /// The presentation edited; `None` for a new one in `module`.
+    id: Option<Uuid>,
     module: Module,
     stale: bool,
     revisions: Vec<(i64, String, String)>,
@@ -285,7 +286,7 @@ fn presentation_input(f: &FormMap) -> PresentationInput {
 fn presentation_form(
     s: Shell,
     f: FormState,
-    id: Uuid,
+    id: Option<Uuid>,
     module: Module,
     stale: bool,
     revs: Vec<RevisionView>,
@@ -337,7 +338,7 @@ pub async fn edit_presentation(
     render(&presentation_form(
         Shell::new(&u.ctx, "presentation-edit").titled(&p.title),
         f,
-        id,
+        Some(id),
         m,
         false,
         revs,
@@ -392,10 +393,101 @@ pub async fn update_presentation(
         &presentation_form(
             Shell::new(&u.ctx, "presentation-edit"),
             f,
-            id,
+            Some(id),
             m,
             stale,
             revs,
+        ),
+    )
+}
+
+/// GET /training/curriculum/modules/{id}/presentations/new
+pub async fn new_presentation(
+    State(state): State<AppState>,
+    u: UserCtx,
+    Path(module): Path<Uuid>,
+) -> Response {
+    if let Err(e) = authorize(u.actor(), Action::EditCurriculum, None) {
+        return err(e);
+    }
+    let (m, _) = match state.app.module(u.actor(), module).await {
+        Ok(x) => x,
+        Err(e) => return err(e),
+    };
+    let next = match state.app.curriculum(u.actor()).await {
+        Ok(c) => c
+            .iter()
+            .find(|(x, _)| x.training_module_id == module)
+            .map_or(1, |(_, ps)| {
+                ps.iter().map(|p| p.ordinal).max().unwrap_or(0) + 1
+            }),
+        Err(e) => return err(e),
+    };
+    // A new presentation starts with its module's crime types and audiences.
+    let f = FormState::with([
+        ("ordinal", next.to_string()),
+        ("crime_types", m.crime_types.clone()),
+        ("audiences", m.audiences.clone()),
+        ("duration_minutes", "45".to_owned()),
+    ]);
+    render(&presentation_form(
+        Shell::new(&u.ctx, "presentation-new"),
+        f,
+        None,
+        m,
+        false,
+        Vec::new(),
+    ))
+}
+
+/// POST /training/curriculum/modules/{id}/presentations
+pub async fn create_presentation(
+    State(state): State<AppState>,
+    u: UserCtx,
+    Path(module): Path<Uuid>,
+    form: FormMap,
+) -> Response {
+    let input = PresentationInput {
+        training_module_id: module.to_string(),
+        ..presentation_input(&form)
+    };
+    let errors = match state
+        .app
+        .create_presentation(By::User(u.actor()), &input)
+        .await
+    {
+        Ok(p) => {
+            return Redirect::to(&format!("/training/curriculum#m-{}", p.training_module_id))
+                .into_response();
+        }
+        Err(atlas_core::Error::Rule(RuleError::Invalid(errors))) => errors,
+        Err(e) => return err(e),
+    };
+    let m = match state.app.module(u.actor(), module).await {
+        Ok((m, _)) => m,
+        Err(e) => return err(e),
+    };
+    let f = FormState {
+        errors,
+        ..FormState::with([
+            ("ordinal", input.ordinal.clone()),
+            ("title", input.title.clone()),
+            ("summary", input.summary.clone()),
+            ("objectives", input.objectives.clone()),
+            ("crime_types", input.crime_types.clone()),
+            ("audiences", input.audiences.clone()),
+            ("duration_minutes", input.duration_minutes.clone()),
+        ])
+    };
+    render_status(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &presentation_form(
+            Shell::new(&u.ctx, "presentation-new"),
+            f,
+            None,
+            m,
+            false,
+            Vec::new(),
         ),
     )
 }
