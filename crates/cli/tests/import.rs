@@ -49,6 +49,7 @@ async fn imports_a_file_and_reports_every_bad_row_of_another() {
                 area_id: String::new(),
                 is_virtual: "0".into(),
                 capacity: "40".into(),
+                ..Default::default()
             },
         )
         .await

@@ -15,6 +15,7 @@ pub mod directory;
 pub mod jobs;
 pub mod password;
 pub mod training;
+pub mod training_adaptation;
 pub mod training_demo;
 pub mod training_import;
 pub mod training_material;

@@ -1,6 +1,7 @@
-//! Training program use cases: the master curriculum (with revision history and stale-edit
-//! refusal), courses with their sessions, facilitators and enrolments, attendance taken
-//! on a roster, and the figures computed from attendance.
+//! Training program use cases: the master curriculum (modules and presentations, with
+//! revision history and stale-edit refusal), courses (created and edited, optionally
+//! naming one of their institution's adaptations) with their sessions, facilitators and
+//! enrolments, attendance taken on a roster, and the figures computed from attendance.
 //!
 //! Access: the curriculum and the figures carry no personal data and every role reads
 //! them (figures limited to the own country for country-scoped roles). Course pages name
@@ -160,19 +161,98 @@ async fn revision(
     m: &ModuleRow,
     now: time::OffsetDateTime,
 ) -> Result<()> {
+    let snapshot = serde_json::to_string(m).context("snapshot module")?;
+    record_revision(
+        tx,
+        by,
+        "training_module",
+        m.training_module_id,
+        m.version,
+        snapshot,
+        now,
+    )
+    .await
+}
+
+async fn record_revision(
+    tx: &mut atlas_store::Tx,
+    by: By<'_>,
+    entity_type: &str,
+    entity_id: Uuid,
+    version: i64,
+    snapshot: String,
+    now: time::OffsetDateTime,
+) -> Result<()> {
     st::insert_revision(
         tx,
         &RevisionRow {
             training_revision_id: Uuid::now_v7(),
-            entity_type: "training_module".into(),
-            entity_id: m.training_module_id,
-            version: m.version,
-            snapshot: serde_json::to_string(m).context("snapshot module")?,
+            entity_type: entity_type.into(),
+            entity_id,
+            version,
+            snapshot,
             changed_by: changed_by(by),
             created_at: now,
         },
     )
     .await?;
+    Ok(())
+}
+
+async fn presentation_revision(
+    tx: &mut atlas_store::Tx,
+    by: By<'_>,
+    p: &st::PresentationRow,
+    now: time::OffsetDateTime,
+) -> Result<()> {
+    let snapshot = serde_json::to_string(p).context("snapshot presentation")?;
+    record_revision(
+        tx,
+        by,
+        "training_presentation",
+        p.training_presentation_id,
+        p.version,
+        snapshot,
+        now,
+    )
+    .await
+}
+
+fn presentation_row(
+    id: Uuid,
+    d: PresentationDraft,
+    now: time::OffsetDateTime,
+    version: i64,
+) -> st::PresentationRow {
+    st::PresentationRow {
+        training_presentation_id: id,
+        training_module_id: d.training_module_id,
+        ordinal: d.ordinal,
+        title: d.title,
+        summary: d.summary,
+        duration_minutes: d.duration_minutes,
+        objectives: d.objectives,
+        crime_types: join_codes(&d.crime_types),
+        audiences: join_codes(&d.audiences),
+        created_at: now,
+        updated_at: now,
+        version,
+    }
+}
+
+/// Refuses (field error) an adaptation that does not exist or belongs to another
+/// institution than the course's.
+async fn check_adaptation(
+    tx: &mut atlas_store::Tx,
+    adaptation: Option<Uuid>,
+    institution: Uuid,
+    e: &mut FieldErrors,
+) -> Result<()> {
+    if let Some(aid) = adaptation
+        && atlas_store::training_adaptation::institution_of_tx(tx, aid).await? != Some(institution)
+    {
+        e.add("training_adaptation_id", "field-reference");
+    }
     Ok(())
 }
 
@@ -313,24 +393,72 @@ impl App {
             ))
             .into());
         }
-        let row = st::PresentationRow {
-            training_presentation_id: Uuid::now_v7(),
-            training_module_id: d.training_module_id,
-            ordinal: d.ordinal,
-            title: d.title,
-            summary: d.summary,
-            duration_minutes: d.duration_minutes,
-            created_at: now,
-            updated_at: now,
-            version: 1,
-        };
+        let row = presentation_row(Uuid::now_v7(), d, now, 1);
         st::insert_presentation(&mut tx, &row).await?;
+        presentation_revision(&mut tx, by, &row, now).await?;
         let ev = audit_event(
             by,
             "training.presentation.create",
             "training_presentation",
             row.training_presentation_id,
             format!("module={}", row.training_module_id),
+        );
+        st_audit::append(&mut tx, now, &ev).await?;
+        tx.commit().await?;
+        Ok(row)
+    }
+
+    /// One presentation, its module and its revisions (newest first).
+    pub async fn presentation(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+    ) -> Result<(Presentation, Module, Vec<RevisionView>)> {
+        authorize(actor, Action::ReadTrainingFigures, None)?;
+        let p = st::get_presentation(&self.db, id)
+            .await?
+            .ok_or(RuleError::NotFound)?;
+        let m = st::get_module(&self.db, p.training_module_id)
+            .await?
+            .context("presentation without module")?;
+        let revs = st::list_revisions(&self.db, "training_presentation", id).await?;
+        Ok((p, m, revs))
+    }
+
+    /// Edits a presentation if `input.version` is still current (else `Stale`); bumps the
+    /// version and keeps a revision snapshot, which adaptations compare against. The
+    /// presentation stays in its module (`input.training_module_id` is ignored).
+    pub async fn update_presentation(
+        &self,
+        by: By<'_>,
+        id: Uuid,
+        input: &PresentationInput,
+    ) -> Result<Presentation> {
+        curriculum_editor(by)?;
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let cur = st::get_presentation_tx(&mut tx, id)
+            .await?
+            .ok_or(RuleError::NotFound)?;
+        let d = PresentationDraft::parse(&PresentationInput {
+            training_module_id: cur.training_module_id.to_string(),
+            ..input.clone()
+        })?;
+        let version = parse_version(&input.version)?;
+        let row = st::PresentationRow {
+            created_at: cur.created_at,
+            ..presentation_row(id, d, now, version + 1)
+        };
+        if !st::update_presentation(&mut tx, &row, version).await? {
+            return Err(RuleError::Stale.into());
+        }
+        presentation_revision(&mut tx, by, &row, now).await?;
+        let ev = audit_event(
+            by,
+            "training.presentation.update",
+            "training_presentation",
+            id,
+            format!("version={}", row.version),
         );
         st_audit::append(&mut tx, now, &ev).await?;
         tx.commit().await?;
@@ -451,6 +579,13 @@ impl App {
                 _ => e.add("area_id", "field-reference"),
             }
         }
+        check_adaptation(
+            &mut tx,
+            d.training_adaptation_id,
+            inst.institution_id,
+            &mut e,
+        )
+        .await?;
         e.into_result(())?;
         let row = CourseRow {
             training_course_id: Uuid::now_v7(),
@@ -461,8 +596,9 @@ impl App {
             area_id: d.area_id,
             is_virtual: d.is_virtual,
             capacity: d.capacity,
-            attendance_min_percent: 100,
-            post_test_min_percent: None,
+            attendance_min_percent: d.attendance_min_percent,
+            post_test_min_percent: d.post_test_min_percent,
+            training_adaptation_id: d.training_adaptation_id,
             created_at: now,
             updated_at: now,
             version: 1,
@@ -476,6 +612,69 @@ impl App {
             "training_course",
             row.training_course_id,
             format!("institution={} stage={}", row.institution_id, row.stage),
+        );
+        st_audit::append(&mut tx, now, &ev).await?;
+        tx.commit().await?;
+        Ok(row)
+    }
+
+    /// Edits a course of an institution within the actor's `ManageCourses` scope (else
+    /// not found): title, framework, stage, place, capacity, thresholds and adaptation
+    /// (one of the course's institution's). A stale `input.version` is refused.
+    pub async fn update_course(&self, by: By<'_>, id: Uuid, input: &CourseInput) -> Result<Course> {
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let cur = self.managed_course_tx(&mut tx, by, id).await?;
+        let d = CourseDraft::parse(&CourseInput {
+            institution_id: cur.institution_id.to_string(),
+            ..input.clone()
+        })?;
+        let version = parse_version(&input.version)?;
+        let mut e = FieldErrors::new();
+        if let Some(aid) = d.area_id {
+            match atlas_store::directory::get_area_tx(&mut tx, aid).await? {
+                Some(a) if a.country_code == cur.country_code => {}
+                _ => e.add("area_id", "field-reference"),
+            }
+        }
+        check_adaptation(
+            &mut tx,
+            d.training_adaptation_id,
+            cur.institution_id,
+            &mut e,
+        )
+        .await?;
+        e.into_result(())?;
+        let row = CourseRow {
+            title: d.title,
+            framework: d.framework,
+            stage: d.stage.as_str().to_owned(),
+            area_id: d.area_id,
+            is_virtual: d.is_virtual,
+            capacity: d.capacity,
+            attendance_min_percent: d.attendance_min_percent,
+            post_test_min_percent: d.post_test_min_percent,
+            training_adaptation_id: d.training_adaptation_id,
+            updated_at: now,
+            version: version + 1,
+            ..cur.clone()
+        };
+        if !st::update_course(&mut tx, &row, version).await? {
+            return Err(RuleError::Stale.into());
+        }
+        let ev = audit_event(
+            by,
+            "training.course.update",
+            "training_course",
+            id,
+            format!(
+                "version={} stage={} adaptation={}",
+                row.version,
+                row.stage,
+                row.training_adaptation_id
+                    .map(|a| a.to_string())
+                    .unwrap_or_else(|| "-".into())
+            ),
         );
         st_audit::append(&mut tx, now, &ev).await?;
         tx.commit().await?;

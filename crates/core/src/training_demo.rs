@@ -1,17 +1,22 @@
 //! Demo data of the training program: a master curriculum of 5 modules and 31
-//! presentations, courses run by IUPFA (integrated into its own programme), DOVIC,
-//! COPRETI and PRV, the demo facilitator on IUPFA's course, and participants with
-//! attendance. Deterministic: the figures for Argentina are exactly 72 individuals trained
-//! and 4 institutions targeted (78 people enrolled, 6 who did not complete — excused, absent, or joined late — one person who
-//! completed two courses and counts once). The 20 people who completed IUPFA's course
-//! hold certificates (their codes and signatures are random).
+//! presentations, the four institutions' adaptations of it (IUPFA and DOVIC integrated
+//! into their own programmes, COPRETI piloting, PRV adapting) with two master edits made
+//! after them (pending changes to take or leave), the courses that run them, the demo
+//! facilitator on IUPFA's course, and participants with attendance.
+//!
+//! Deterministic: the figures for Argentina are exactly 72 individuals trained and 4
+//! institutions targeted, 2 of them integrated (78 people enrolled, 6 who did not
+//! complete — excused, absent, or joined late — one person who completed two courses and
+//! counts once). The 20 people who completed IUPFA's course hold certificates (their
+//! codes and signatures are random).
 
-use crate::training::AttendanceInput;
+use crate::training::{AttendanceInput, Presentation};
 use crate::{App, By, Result};
 use anyhow::Context;
 use atlas_domain::training::{
     CourseInput, EnrolInput, ModuleInput, PresentationInput, SessionInput,
 };
+use atlas_domain::training_adaptation::AdaptationInput;
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -140,8 +145,8 @@ const COURSES: [CourseSpec; 4] = [
     CourseSpec {
         inst: "DOVIC",
         title: "Acompañamiento a víctimas en el proceso penal",
-        framework: None,
-        stage: "piloting",
+        framework: Some("Programa de Formación Continua del Ministerio Público Fiscal"),
+        stage: "integrated",
         is_virtual: false,
         sessions: ["2026-02-10", "2026-02-17", "2026-02-24"],
         occupations: ["prosecutor", "social_worker"],
@@ -205,6 +210,167 @@ const SURNAMES: [&str; 13] = [
 ];
 const AGE_BANDS: [&str; 5] = ["18_24", "25_34", "35_44", "45_54", "55_plus"];
 
+/// A demo adaptation: institution, title, framework, stage, notes, and the master
+/// presentations it uses as (module index, presentation index, local note), in its order.
+struct AdaptationSpec {
+    inst: &'static str,
+    title: &'static str,
+    framework: Option<&'static str>,
+    stage: &'static str,
+    notes: &'static str,
+    items: &'static [(usize, usize, Option<&'static str>)],
+}
+
+const ADAPTATIONS: [AdaptationSpec; 4] = [
+    AdaptationSpec {
+        inst: "IUPFA",
+        title: "Trata y explotación laboral en la formación policial",
+        framework: Some("Tecnicatura Universitaria en Seguridad Ciudadana"),
+        stage: "integrated",
+        notes: "Materia cuatrimestral de tercer año; la dictan docentes del Instituto formados como facilitadores.",
+        items: &[
+            (0, 0, None),
+            (
+                0,
+                3,
+                Some("Con el caso de la causa «Tarija» que usa la cátedra."),
+            ),
+            (0, 1, None),
+            (
+                0,
+                4,
+                Some("Práctica en parejas con actores del taller de teatro."),
+            ),
+            (1, 0, None),
+            (
+                1,
+                2,
+                Some("Incluye protocolo de la Policía Federal para allanamientos."),
+            ),
+            (1, 1, None),
+            (1, 3, None),
+            (2, 0, None),
+            (3, 0, None),
+            (0, 6, Some("Evaluación parcial.")),
+        ],
+    },
+    AdaptationSpec {
+        inst: "DOVIC",
+        title: "Acompañamiento a víctimas: formación continua",
+        framework: Some("Programa de Formación Continua del Ministerio Público Fiscal"),
+        stage: "integrated",
+        notes: "Curso obligatorio para el personal nuevo de la Dirección.",
+        items: &[
+            (2, 0, None),
+            (2, 1, Some("Con la red de alojamiento de la DOVIC.")),
+            (0, 4, None),
+            (0, 5, None),
+            (3, 1, Some("Visita a la sala de cámara Gesell.")),
+            (3, 2, None),
+            (2, 2, None),
+            (4, 1, None),
+            (4, 3, None),
+        ],
+    },
+    AdaptationSpec {
+        inst: "COPRETI",
+        title: "Trabajo infantil en la inspección laboral",
+        framework: Some("Capacitación anual de inspectores del Ministerio de Trabajo bonaerense"),
+        stage: "piloting",
+        notes: "Piloto en dos delegaciones regionales antes de sumarlo a la capacitación anual.",
+        items: &[
+            (
+                0,
+                2,
+                Some("Con el listado provincial de trabajo peligroso."),
+            ),
+            (0, 0, None),
+            (0, 5, None),
+            (1, 0, None),
+            (2, 3, Some("Circuito con los servicios locales de niñez.")),
+            (2, 0, None),
+            (0, 6, None),
+        ],
+    },
+    AdaptationSpec {
+        inst: "PRV",
+        title: "Derivación y asistencia a víctimas de trata",
+        framework: None,
+        stage: "adapting",
+        notes: "Versión virtual para equipos municipales; en revisión con el área legal.",
+        items: &[
+            (2, 0, None),
+            (2, 1, None),
+            (2, 2, Some("Presentación a cargo del equipo del Programa.")),
+            (2, 5, Some("Mapa de actores de Lomas de Zamora.")),
+            (2, 4, None),
+            (0, 4, None),
+            (4, 1, None),
+        ],
+    },
+];
+
+/// Master edits made after the adaptations: (module index, presentation index, new
+/// title, new summary, new duration). The first is in IUPFA's adaptation only, the
+/// second in PRV's only.
+const MASTER_EDITS: &[(usize, usize, &str, &str, i64)] = &[
+    (
+        0,
+        3,
+        "Captación y traslado: cómo opera la trata, también en línea",
+        "Captación presencial y por redes sociales, traslado y control de las víctimas: exposición, casos recientes y material de consulta.",
+        60,
+    ),
+    (
+        2,
+        5,
+        "Mapa de actores locales y circuitos de derivación",
+        "Cómo relevar a los actores locales de protección y salud, y cómo se conectan en el circuito de derivación: exposición y ejercicio sobre el propio municipio.",
+        60,
+    ),
+];
+
+/// Creates the four adaptations; returns their ids by institution acronym.
+async fn seed_adaptations(
+    app: &App,
+    inst_ids: &HashMap<&str, String>,
+    presentations: &[Vec<Presentation>],
+) -> Result<HashMap<&'static str, Uuid>> {
+    let mut out = HashMap::new();
+    for spec in &ADAPTATIONS {
+        let mut ids = Vec::new();
+        for (m, k, _) in spec.items {
+            let p = presentations
+                .get(*m)
+                .and_then(|v| v.get(*k))
+                .context("demo adaptation names a missing presentation")?;
+            ids.push(p.training_presentation_id);
+        }
+        let a = app
+            .create_adaptation(
+                By::Operator,
+                &AdaptationInput {
+                    institution_id: id_of(inst_ids, spec.inst)?.clone(),
+                    title: spec.title.into(),
+                    framework: spec.framework.unwrap_or_default().into(),
+                    stage: spec.stage.into(),
+                    notes: spec.notes.into(),
+                    presentations: ids.iter().map(Uuid::to_string).collect(),
+                    version: String::new(),
+                },
+            )
+            .await?;
+        for ((_, _, note), pid) in spec.items.iter().zip(&ids) {
+            if let Some(n) = note {
+                app.set_adaptation_note(By::Operator, a.training_adaptation_id, *pid, n)
+                    .await?;
+            }
+        }
+        out.insert(spec.inst, a.training_adaptation_id);
+    }
+    Ok(out)
+}
+
 fn id_of<'a>(m: &'a HashMap<&str, String>, k: &str) -> Result<&'a String> {
     Ok(m.get(k)
         .with_context(|| format!("demo institution {k} missing"))?)
@@ -217,6 +383,7 @@ pub async fn seed_training(
     inst_ids: &HashMap<&str, String>,
     facilitator: Uuid,
 ) -> Result<()> {
+    let mut presentations: Vec<Vec<Presentation>> = Vec::new();
     for (n, (stage, title, summary, objectives, crimes, audiences, pres)) in
         MODULES.iter().enumerate()
     {
@@ -237,19 +404,53 @@ pub async fn seed_training(
                 },
             )
             .await?;
+        let mut ids = Vec::new();
         for (k, t) in pres.iter().enumerate() {
-            app.create_presentation(
-                By::Operator,
-                &PresentationInput {
-                    training_module_id: m.training_module_id.to_string(),
-                    ordinal: (k + 1).to_string(),
-                    title: (*t).into(),
-                    summary: format!("{t}: exposición, discusión de casos y material de consulta."),
-                    duration_minutes: "45".into(),
-                },
-            )
-            .await?;
+            let p = app
+                .create_presentation(
+                    By::Operator,
+                    &PresentationInput {
+                        training_module_id: m.training_module_id.to_string(),
+                        ordinal: (k + 1).to_string(),
+                        title: (*t).into(),
+                        summary: format!(
+                            "{t}: exposición, discusión de casos y material de consulta."
+                        ),
+                        duration_minutes: "45".into(),
+                        objectives: format!(
+                            "Al terminar, cada participante aplica «{t}» a un caso de su función."
+                        ),
+                        crime_types: (*crimes).into(),
+                        audiences: (*audiences).into(),
+                        version: String::new(),
+                    },
+                )
+                .await?;
+            ids.push(p);
         }
+        presentations.push(ids);
+    }
+    let adaptations = seed_adaptations(app, inst_ids, &presentations).await?;
+    // The master moves on after the adaptations were made: IUPFA and PRV each see one
+    // pending change on their adaptation pages.
+    for (module, k, title, summary, minutes) in MASTER_EDITS {
+        let p = &presentations[*module][*k];
+        app.update_presentation(
+            By::Operator,
+            p.training_presentation_id,
+            &PresentationInput {
+                ordinal: p.ordinal.to_string(),
+                title: (*title).into(),
+                summary: (*summary).into(),
+                duration_minutes: minutes.to_string(),
+                objectives: p.objectives.clone(),
+                crime_types: p.crime_types.clone(),
+                audiences: p.audiences.clone(),
+                version: p.version.to_string(),
+                ..Default::default()
+            },
+        )
+        .await?;
     }
     let mut person = 0usize;
     let mut shared: Option<EnrolInput> = None;
@@ -266,6 +467,11 @@ pub async fn seed_training(
                     area_id: String::new(),
                     is_virtual: if spec.is_virtual { "1" } else { "0" }.into(),
                     capacity: "30".into(),
+                    training_adaptation_id: adaptations
+                        .get(spec.inst)
+                        .map(|a| a.to_string())
+                        .unwrap_or_default(),
+                    ..Default::default()
                 },
             )
             .await?;

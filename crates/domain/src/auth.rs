@@ -67,6 +67,10 @@ pub enum Action {
     TakeAttendance,
     /// Read the training figures and the curriculum (no personal data).
     ReadTrainingFigures,
+    /// Read institutions' adaptations of the curriculum (no personal data).
+    ReadAdaptations,
+    /// Create and change an institution's adaptation of the curriculum.
+    ManageAdaptations,
 }
 
 /// How far an action reaches for a role.
@@ -130,6 +134,19 @@ pub fn scope(role: Role, action: Action) -> Option<Scope> {
         Action::ReadTrainingFigures => match role {
             Admin | ProgramStaff | Observer => Some(Scope::All),
             _ => Some(Scope::Country),
+        },
+        // Observers see figures only (issue 3); facilitators read the adaptation their
+        // institution teaches from.
+        Action::ReadAdaptations => match role {
+            Admin | ProgramStaff => Some(Scope::All),
+            TrainingCoordinator | Facilitator => Some(Scope::Institution),
+            _ => None,
+        },
+        Action::ManageAdaptations => match role {
+            Admin => Some(Scope::All),
+            ProgramStaff => Some(Scope::Country),
+            TrainingCoordinator => Some(Scope::Institution),
+            _ => None,
         },
     }
 }
@@ -389,6 +406,28 @@ mod tests {
             Some(Scope::Institution)
         );
         assert_eq!(scope(fac.role, Action::ManageCourses), None);
+        assert_eq!(
+            authorize(&fac, Action::ManageAdaptations, Some(&owner_inst(1, "AR"))),
+            Err(Error::NotFound),
+            "a facilitator reads but does not change adaptations"
+        );
+        assert_eq!(
+            authorize(&fac, Action::ReadAdaptations, Some(&owner_inst(1, "AR"))),
+            Ok(())
+        );
+        assert_eq!(
+            authorize(&obs, Action::ReadAdaptations, None),
+            Err(Error::Forbidden),
+            "observers see figures only"
+        );
+        assert_eq!(
+            authorize(
+                &coord,
+                Action::ManageAdaptations,
+                Some(&owner_inst(2, "AR"))
+            ),
+            Err(Error::NotFound)
+        );
         assert_eq!(
             list_scope(&actor(Role::Caseworker, "TH"), Action::ReadTrainingFigures),
             Ok(ListScope::Country(CountryCode::parse("TH").unwrap()))

@@ -11,6 +11,7 @@ pub mod clock;
 pub mod directory;
 pub mod error;
 pub mod training;
+pub mod training_adaptation;
 pub mod training_import;
 pub mod training_material;
 

@@ -112,7 +112,7 @@ impl AttendanceStatus {
 
 /// Parses a comma list of codes of `T` (given as its parser), refusing unknown codes and
 /// an empty list; returns the codes in `all` order, without repeats.
-fn parse_list<T: Copy + PartialEq>(
+pub(crate) fn parse_list<T: Copy + PartialEq>(
     s: &str,
     parse: fn(&str) -> Option<T>,
     all: &[T],
@@ -143,7 +143,7 @@ pub fn join_codes<T: fmt::Display>(v: &[T]) -> String {
         .join(",")
 }
 
-fn parse_int(s: &str, field: &str, min: i64, max: i64, e: &mut FieldErrors) -> i64 {
+pub(crate) fn parse_int(s: &str, field: &str, min: i64, max: i64, e: &mut FieldErrors) -> i64 {
     match s.trim().parse::<i64>() {
         Ok(n) if (min..=max).contains(&n) => n,
         Ok(_) => {
@@ -175,7 +175,12 @@ fn date_field(s: &str, field: &str, e: &mut FieldErrors) -> Option<Date> {
     d
 }
 
-fn choice<T>(s: &str, parse: fn(&str) -> Option<T>, field: &str, e: &mut FieldErrors) -> Option<T> {
+pub(crate) fn choice<T>(
+    s: &str,
+    parse: fn(&str) -> Option<T>,
+    field: &str,
+    e: &mut FieldErrors,
+) -> Option<T> {
     let v = parse(s);
     if v.is_none() {
         e.add(field, "field-choice");
@@ -282,9 +287,20 @@ pub struct PresentationInput {
     pub summary: String,
     #[serde(deserialize_with = "lenient")]
     pub duration_minutes: String,
+    #[serde(deserialize_with = "lenient")]
+    pub objectives: String,
+    /// Comma list of crime type codes.
+    #[serde(deserialize_with = "lenient")]
+    pub crime_types: String,
+    /// Comma list of occupation codes.
+    #[serde(deserialize_with = "lenient")]
+    pub audiences: String,
+    /// The version the editor read (edits only).
+    #[serde(deserialize_with = "lenient")]
+    pub version: String,
 }
 
-/// A parsed presentation.
+/// A parsed presentation. Its stage and language are its module's.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PresentationDraft {
     pub training_module_id: Uuid,
@@ -292,6 +308,9 @@ pub struct PresentationDraft {
     pub title: String,
     pub summary: String,
     pub duration_minutes: i64,
+    pub objectives: String,
+    pub crime_types: Vec<CrimeType>,
+    pub audiences: Vec<Occupation>,
 }
 
 impl PresentationDraft {
@@ -304,6 +323,21 @@ impl PresentationDraft {
         let summary = required_text(&i.summary, "summary", 2000, &mut e);
         let duration_minutes =
             parse_int(&i.duration_minutes, "duration_minutes", 1, 10_000, &mut e);
+        let objectives = required_text(&i.objectives, "objectives", 4000, &mut e);
+        let crime_types = parse_list(
+            &i.crime_types,
+            CrimeType::parse,
+            CrimeType::ALL,
+            "crime_types",
+            &mut e,
+        );
+        let audiences = parse_list(
+            &i.audiences,
+            Occupation::parse,
+            Occupation::ALL,
+            "audiences",
+            &mut e,
+        );
         match module {
             Some(training_module_id) if e.is_empty() => Ok(Self {
                 training_module_id,
@@ -311,13 +345,16 @@ impl PresentationDraft {
                 title,
                 summary,
                 duration_minutes,
+                objectives,
+                crime_types,
+                audiences,
             }),
             _ => Err(Error::Invalid(e)),
         }
     }
 }
 
-fn required_uuid(s: &str, field: &str, e: &mut FieldErrors) -> Option<Uuid> {
+pub(crate) fn required_uuid(s: &str, field: &str, e: &mut FieldErrors) -> Option<Uuid> {
     let v = parse_optional_uuid(s, field, e);
     if v.is_none() && e.get(field).is_none() {
         e.add(field, "field-required");
@@ -347,6 +384,18 @@ pub struct CourseInput {
     pub is_virtual: String,
     #[serde(deserialize_with = "lenient")]
     pub capacity: String,
+    /// Percent of sessions to attend to complete (0–100); empty means 100.
+    #[serde(deserialize_with = "lenient")]
+    pub attendance_min_percent: String,
+    /// Post-test score (percent) a certificate needs; empty means no post-test.
+    #[serde(deserialize_with = "lenient")]
+    pub post_test_min_percent: String,
+    /// The institution's adaptation the course runs (optional).
+    #[serde(deserialize_with = "lenient")]
+    pub training_adaptation_id: String,
+    /// The version the editor read (edits only).
+    #[serde(deserialize_with = "lenient")]
+    pub version: String,
 }
 
 /// A parsed course.
@@ -360,6 +409,9 @@ pub struct CourseDraft {
     pub area_id: Option<Uuid>,
     pub is_virtual: bool,
     pub capacity: i64,
+    pub attendance_min_percent: i64,
+    pub post_test_min_percent: Option<i64>,
+    pub training_adaptation_id: Option<Uuid>,
 }
 
 impl CourseDraft {
@@ -372,6 +424,28 @@ impl CourseDraft {
         let stage = choice(&i.stage, CourseStage::parse, "stage", &mut e);
         let area_id = parse_optional_uuid(&i.area_id, "area_id", &mut e);
         let capacity = parse_int(&i.capacity, "capacity", 1, 10_000, &mut e);
+        let attendance_min_percent = if i.attendance_min_percent.trim().is_empty() {
+            100
+        } else {
+            parse_int(
+                &i.attendance_min_percent,
+                "attendance_min_percent",
+                0,
+                100,
+                &mut e,
+            )
+        };
+        let post_test_min_percent = (!i.post_test_min_percent.trim().is_empty()).then(|| {
+            parse_int(
+                &i.post_test_min_percent,
+                "post_test_min_percent",
+                0,
+                100,
+                &mut e,
+            )
+        });
+        let training_adaptation_id =
+            parse_optional_uuid(&i.training_adaptation_id, "training_adaptation_id", &mut e);
         match (institution, stage) {
             (Some(institution_id), Some(stage)) if e.is_empty() => Ok(Self {
                 institution_id,
@@ -381,6 +455,9 @@ impl CourseDraft {
                 area_id,
                 is_virtual: parse_bool(&i.is_virtual),
                 capacity,
+                attendance_min_percent,
+                post_test_min_percent,
+                training_adaptation_id,
             }),
             _ => Err(Error::Invalid(e)),
         }

@@ -36,6 +36,11 @@ pub struct PresentationRow {
     pub title: String,
     pub summary: String,
     pub duration_minutes: i64,
+    pub objectives: String,
+    /// Comma list of crime type codes.
+    pub crime_types: String,
+    /// Comma list of occupation codes.
+    pub audiences: String,
     #[serde(skip)]
     pub created_at: OffsetDateTime,
     #[serde(skip)]
@@ -78,6 +83,8 @@ pub struct CourseRow {
     pub attendance_min_percent: i64,
     /// Post-test score (percent) a certificate needs; `None`: no post-test required.
     pub post_test_min_percent: Option<i64>,
+    /// The institution's adaptation the course runs, if named.
+    pub training_adaptation_id: Option<Uuid>,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
     pub version: i64,
@@ -150,9 +157,9 @@ pub struct AccountChoice {
 }
 
 const MODULE_COLS: &str = "training_module_id, ordinal, title, summary, objectives, stage, crime_types, audiences, duration_minutes, language, created_at, updated_at, version";
-const PRES_COLS: &str = "training_presentation_id, training_module_id, ordinal, title, summary, duration_minutes, created_at, updated_at, version";
+pub(crate) const PRES_COLS: &str = "training_presentation_id, training_module_id, ordinal, title, summary, duration_minutes, objectives, crime_types, audiences, created_at, updated_at, version";
 const COURSE_SELECT: &str = "select c.training_course_id, c.institution_id, c.title, c.framework, c.stage, c.area_id, \
-    c.is_virtual <> 0 as is_virtual, c.capacity, c.attendance_min_percent, c.post_test_min_percent, c.created_at, c.updated_at, c.version, i.country_code, i.acronym as institution_acronym \
+    c.is_virtual <> 0 as is_virtual, c.capacity, c.attendance_min_percent, c.post_test_min_percent, c.training_adaptation_id, c.created_at, c.updated_at, c.version, i.country_code, i.acronym as institution_acronym \
     from training_course c join institution i on i.institution_id = c.institution_id";
 const SESSION_COLS: &str =
     "training_session_id, training_course_id, held_on, place, created_at, updated_at";
@@ -217,13 +224,64 @@ pub async fn update_module(tx: &mut Tx, m: &ModuleRow, expected: i64) -> anyhow:
 /// Inserts a presentation.
 pub async fn insert_presentation(tx: &mut Tx, p: &PresentationRow) -> anyhow::Result<()> {
     let sql = format!(
-        "insert into training_presentation ({PRES_COLS}) values ($1,$2,$3,$4,$5,$6,$7,$8,$9)"
+        "insert into training_presentation ({PRES_COLS}) values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)"
     );
     on_tx!(tx, c => sqlx::query(&sql)
         .bind(p.training_presentation_id).bind(p.training_module_id).bind(p.ordinal).bind(&p.title)
-        .bind(&p.summary).bind(p.duration_minutes).bind(p.created_at).bind(p.updated_at).bind(p.version)
+        .bind(&p.summary).bind(p.duration_minutes).bind(&p.objectives).bind(&p.crime_types).bind(&p.audiences)
+        .bind(p.created_at).bind(p.updated_at).bind(p.version)
         .execute(c).await.map(|_| ()))
     .context("insert presentation")
+}
+
+/// One presentation.
+pub async fn get_presentation(db: &Db, id: Uuid) -> anyhow::Result<Option<PresentationRow>> {
+    let sql = format!(
+        "select {PRES_COLS} from training_presentation where training_presentation_id = $1"
+    );
+    on_db!(db, p => sqlx::query_as(&sql).bind(id).fetch_optional(p).await)
+        .context("get presentation")
+}
+
+/// One presentation, inside a write transaction.
+pub async fn get_presentation_tx(tx: &mut Tx, id: Uuid) -> anyhow::Result<Option<PresentationRow>> {
+    let sql = format!(
+        "select {PRES_COLS} from training_presentation where training_presentation_id = $1"
+    );
+    on_tx!(tx, c => sqlx::query_as(&sql).bind(id).fetch_optional(c).await)
+        .context("get presentation")
+}
+
+/// Updates a presentation's content if its stored version is still `expected` (the
+/// module does not change); false when stale.
+pub async fn update_presentation(
+    tx: &mut Tx,
+    p: &PresentationRow,
+    expected: i64,
+) -> anyhow::Result<bool> {
+    let sql = "update training_presentation set ordinal = $2, title = $3, summary = $4, duration_minutes = $5, \
+               objectives = $6, crime_types = $7, audiences = $8, updated_at = $9, version = version + 1 \
+               where training_presentation_id = $1 and version = $10";
+    let n = on_tx!(tx, c => sqlx::query(sql)
+        .bind(p.training_presentation_id).bind(p.ordinal).bind(&p.title).bind(&p.summary)
+        .bind(p.duration_minutes).bind(&p.objectives).bind(&p.crime_types).bind(&p.audiences)
+        .bind(p.updated_at).bind(expected)
+        .execute(c).await.map(|r| r.rows_affected()))
+    .context("update presentation")?;
+    Ok(n == 1)
+}
+
+/// The snapshot (JSON) of one version of a master record, if recorded.
+pub async fn revision_snapshot(
+    db: &Db,
+    entity_type: &str,
+    id: Uuid,
+    version: i64,
+) -> anyhow::Result<Option<String>> {
+    let sql = "select snapshot from training_revision where entity_type = $1 and entity_id = $2 and version = $3";
+    let r: Option<(String,)> = on_db!(db, p => sqlx::query_as(sql).bind(entity_type).bind(id).bind(version).fetch_optional(p).await)
+        .context("get revision")?;
+    Ok(r.map(|r| r.0))
 }
 
 /// Appends a revision snapshot.
@@ -287,14 +345,31 @@ pub async fn get_course_tx(tx: &mut Tx, id: Uuid) -> anyhow::Result<Option<Cours
 /// Inserts a course (the country and acronym fields are ignored).
 pub async fn insert_course(tx: &mut Tx, c: &CourseRow) -> anyhow::Result<()> {
     let sql = "insert into training_course (training_course_id, institution_id, title, framework, stage, area_id, \
-               is_virtual, capacity, attendance_min_percent, post_test_min_percent, created_at, updated_at, version) \
-               values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)";
+               is_virtual, capacity, attendance_min_percent, post_test_min_percent, training_adaptation_id, created_at, updated_at, version) \
+               values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)";
     let virt = i64::from(c.is_virtual);
     on_tx!(tx, x => sqlx::query(sql)
         .bind(c.training_course_id).bind(c.institution_id).bind(&c.title).bind(&c.framework).bind(&c.stage)
-        .bind(c.area_id).bind(virt).bind(c.capacity).bind(c.attendance_min_percent).bind(c.post_test_min_percent).bind(c.created_at).bind(c.updated_at).bind(c.version)
+        .bind(c.area_id).bind(virt).bind(c.capacity).bind(c.attendance_min_percent).bind(c.post_test_min_percent)
+        .bind(c.training_adaptation_id).bind(c.created_at).bind(c.updated_at).bind(c.version)
         .execute(x).await.map(|_| ()))
     .context("insert course")
+}
+
+/// Updates a course's editable fields if its stored version is still `expected` (the
+/// institution does not change); false when stale.
+pub async fn update_course(tx: &mut Tx, c: &CourseRow, expected: i64) -> anyhow::Result<bool> {
+    let sql = "update training_course set title = $2, framework = $3, stage = $4, area_id = $5, is_virtual = $6, \
+               capacity = $7, attendance_min_percent = $8, post_test_min_percent = $9, training_adaptation_id = $10, \
+               updated_at = $11, version = version + 1 where training_course_id = $1 and version = $12";
+    let virt = i64::from(c.is_virtual);
+    let n = on_tx!(tx, x => sqlx::query(sql)
+        .bind(c.training_course_id).bind(&c.title).bind(&c.framework).bind(&c.stage).bind(c.area_id)
+        .bind(virt).bind(c.capacity).bind(c.attendance_min_percent).bind(c.post_test_min_percent)
+        .bind(c.training_adaptation_id).bind(c.updated_at).bind(expected)
+        .execute(x).await.map(|r| r.rows_affected()))
+    .context("update course")?;
+    Ok(n == 1)
 }
 
 /// True when `account` facilitates `course`.
@@ -555,16 +630,20 @@ pub async fn trained_groups(db: &Db, f: &FiguresFilter) -> anyhow::Result<Vec<Tr
 }
 
 /// The headline figures. Courses and sessions follow the period (a course counts when one
-/// of its sessions is in it); institutions targeted (delivering a course) and integrated
-/// (with a course at the integrated stage) are the state now.
+/// of its sessions is in it); institutions targeted (delivering a course or adapting the
+/// curriculum) and integrated (a course or an adaptation at the integrated stage) are the
+/// state now.
 pub async fn figures(db: &Db, f: &FiguresFilter) -> anyhow::Result<(Figures, Vec<TrainedGroup>)> {
     let groups = trained_groups(db, f).await?;
     let sql = "with ic as (select c.training_course_id, c.institution_id, c.stage from training_course c \
            join institution i on i.institution_id = c.institution_id where ($1 is null or i.country_code = $1)), \
+         ia as (select a.institution_id, a.stage from training_adaptation a \
+           join institution i on i.institution_id = a.institution_id where ($1 is null or i.country_code = $1)), \
          ss as (select s.training_course_id from training_session s join ic on ic.training_course_id = s.training_course_id \
            where ($2 is null or s.held_on >= $2) and ($3 is null or s.held_on <= $3)) \
-         select (select count(distinct institution_id) from ic), \
-         (select count(distinct institution_id) from ic where stage = 'integrated'), \
+         select (select count(*) from (select institution_id from ic union select institution_id from ia) x), \
+         (select count(*) from (select institution_id from ic where stage = 'integrated' \
+           union select institution_id from ia where stage = 'integrated') y), \
          (select count(distinct training_course_id) from ss), \
          (select count(*) from ss)";
     let r: (i64, i64, i64, i64) = on_db!(db, p => sqlx::query_as(sql).bind(&f.country).bind(&f.from).bind(&f.to).fetch_one(p).await)

@@ -4,7 +4,6 @@
 //! Removed material keeps its row (`removed_at`, `removed_by`); every query for display
 //! or download skips it.
 
-use crate::training::PresentationRow;
 use crate::{Db, Tx, on_db, on_tx};
 use anyhow::Context;
 use time::OffsetDateTime;
@@ -108,22 +107,5 @@ pub async fn list_for_module(db: &Db, module: Uuid) -> anyhow::Result<Vec<Materi
         .context("list module material")
 }
 
-const PRES_COLS: &str = "training_presentation_id, training_module_id, ordinal, title, summary, duration_minutes, created_at, updated_at, version";
-
-/// One presentation.
-pub async fn get_presentation(db: &Db, id: Uuid) -> anyhow::Result<Option<PresentationRow>> {
-    let sql = format!(
-        "select {PRES_COLS} from training_presentation where training_presentation_id = $1"
-    );
-    on_db!(db, p => sqlx::query_as(&sql).bind(id).fetch_optional(p).await)
-        .context("get presentation")
-}
-
-/// One presentation (tx).
-pub async fn get_presentation_tx(tx: &mut Tx, id: Uuid) -> anyhow::Result<Option<PresentationRow>> {
-    let sql = format!(
-        "select {PRES_COLS} from training_presentation where training_presentation_id = $1"
-    );
-    on_tx!(tx, c => sqlx::query_as(&sql).bind(id).fetch_optional(c).await)
-        .context("get presentation")
-}
+/// Presentations are read through the training store.
+pub use crate::training::{get_presentation, get_presentation_tx};

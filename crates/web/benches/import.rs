@@ -65,6 +65,7 @@ async fn run(mut t: TestApp) {
                 area_id: String::new(),
                 is_virtual: "0".into(),
                 capacity: "10000".into(),
+                ..Default::default()
             },
         )
         .await

@@ -129,7 +129,7 @@ async fn metrics_text(State(state): State<AppState>) -> Response {
 pub fn app(state: AppState) -> Router {
     use pages::{
         account, admin, auth, certificates as cert, directory as dir, home, training as tr,
-        training_import as tri, training_material as trm,
+        training_adaptation as tad, training_import as tri, training_material as trm,
     };
     let material_limit = DefaultBodyLimit::max(state.material_body_limit());
     let pages = Router::new()
@@ -191,8 +191,52 @@ pub fn app(state: AppState) -> Router {
             "/training/courses",
             get(tr::courses).post(tr::create_course),
         )
+        .route(
+            "/training/curriculum/modules/{id}/presentations",
+            post(tr::create_presentation),
+        )
+        .route(
+            "/training/curriculum/modules/{id}/presentations/new",
+            get(tr::new_presentation),
+        )
+        .route(
+            "/training/curriculum/presentations/{id}",
+            post(tr::update_presentation),
+        )
+        .route(
+            "/training/curriculum/presentations/{id}/edit",
+            get(tr::edit_presentation),
+        )
+        .route("/training/adaptations", get(tad::list).post(tad::create))
+        .route("/training/adaptations/new", get(tad::new))
+        .route(
+            "/training/adaptations/{id}",
+            get(tad::show).post(tad::update),
+        )
+        .route("/training/adaptations/{id}/edit", get(tad::edit))
+        .route("/training/adaptations/{id}/items", post(tad::add_item))
+        .route(
+            "/training/adaptations/{id}/items/{presentation}/move",
+            post(tad::move_item),
+        )
+        .route(
+            "/training/adaptations/{id}/items/{presentation}/remove",
+            post(tad::remove_item),
+        )
+        .route(
+            "/training/adaptations/{id}/items/{presentation}/note",
+            post(tad::note),
+        )
+        .route(
+            "/training/adaptations/{id}/changes/{presentation}",
+            post(tad::decide),
+        )
         .route("/training/courses/new", get(tr::new_course))
-        .route("/training/courses/{id}", get(tr::course))
+        .route(
+            "/training/courses/{id}",
+            get(tr::course).post(tr::update_course),
+        )
+        .route("/training/courses/{id}/edit", get(tr::edit_course))
         .route("/training/courses/{id}/sessions", post(tr::add_session))
         .route(
             "/training/courses/{id}/facilitators",

@@ -97,7 +97,10 @@ async fn the_demo_figures_for_argentina_are_72_trained_and_4_institutions() {
         let f = figures(&t, "?country=AR").await;
         assert_eq!(f["individuals_trained"], 72, "{}: {f}", t.name());
         assert_eq!(f["institutions_targeted"], 4);
-        assert_eq!(f["institutions_integrated"], 1);
+        assert_eq!(
+            f["institutions_integrated"], 2,
+            "IUPFA and DOVIC integrated their adaptations"
+        );
         assert_eq!(f["courses"], 4);
         assert_eq!(f["sessions"], 12);
         let by_sex: i64 = f["by_sex"]
@@ -501,6 +504,9 @@ async fn every_training_page_renders_in_every_language() {
             format!("/training/courses/{course}"),
             format!("/training/sessions/{session}/attendance"),
             format!("/training/sessions/{session}/attendance?saved=1"),
+            format!("/training/courses/{course}/edit"),
+            "/training/adaptations".into(),
+            "/training/adaptations/new".into(),
         ];
         for lang in ["en", "es", "th"] {
             c.get(&format!("/lang/{lang}")).await;

@@ -27,6 +27,7 @@ async fn new_course(t: &TestApp, acronym: &str) -> Uuid {
                 area_id: String::new(),
                 is_virtual: "0".into(),
                 capacity: "50".into(),
+                ..Default::default()
             },
         )
         .await

@@ -1,6 +1,6 @@
-//! Training pages: the figures dashboard, the master curriculum with its edit form and
-//! revision history, courses (list, new, course page with sessions, facilitators and
-//! enrolments) and the attendance roster of a session.
+//! Training pages: the figures dashboard, the master curriculum with the module and
+//! presentation edit forms and their revision history, courses (list, new, edit, course
+//! page with sessions, facilitators and enrolments) and the attendance roster of a session.
 
 use super::{FormState, Shell, render, render_status};
 use crate::AppState;
@@ -20,7 +20,7 @@ use atlas_domain::auth::{Action, Actor, Owner, Scope, authorize, can, scope};
 use atlas_domain::directory::{COUNTRIES, CountryCode};
 use atlas_domain::training::{
     AgeBand, AttendanceStatus, CourseInput, CourseStage, CrimeType, EnrolInput, ModuleInput,
-    ModuleLanguage, Occupation, SessionInput, Sex, Stage,
+    ModuleLanguage, Occupation, PresentationInput, SessionInput, Sex, Stage,
 };
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -57,6 +57,7 @@ struct DashboardPage {
     country: String,
     countries: Vec<String>,
     can_courses: bool,
+    can_adaptations: bool,
 }
 
 /// GET /training?country=&from=&to=
@@ -98,6 +99,7 @@ pub async fn dashboard(State(state): State<AppState>, u: UserCtx, p: Params) -> 
                 Vec::new()
             },
             can_courses: can(actor, Action::ManageCourses) || can(actor, Action::TakeAttendance),
+            can_adaptations: can(actor, Action::ReadAdaptations),
         },
     )
 }
@@ -277,6 +279,243 @@ pub async fn update_module(
 }
 
 #[derive(Template)]
+#[template(path = "training/presentation_form.html")]
+struct PresentationForm {
+    s: Shell,
+    f: FormState,
+    /// The presentation edited; `None` for a new one in `module`.
+    id: Option<Uuid>,
+    module: Module,
+    stale: bool,
+    revisions: Vec<(i64, String, String)>,
+    crimes: Vec<&'static str>,
+    audiences: Vec<&'static str>,
+}
+
+fn presentation_input(f: &FormMap) -> PresentationInput {
+    PresentationInput {
+        ordinal: f.s("ordinal"),
+        title: f.s("title"),
+        summary: f.s("summary"),
+        duration_minutes: f.s("duration_minutes"),
+        objectives: f.s("objectives"),
+        crime_types: checked(f, "crime_types", &codes(CrimeType::ALL, CrimeType::as_str)),
+        audiences: checked(f, "audiences", &codes(Occupation::ALL, Occupation::as_str)),
+        version: f.s("version"),
+        ..Default::default()
+    }
+}
+
+fn presentation_form(
+    s: Shell,
+    f: FormState,
+    id: Option<Uuid>,
+    module: Module,
+    stale: bool,
+    revs: Vec<RevisionView>,
+) -> PresentationForm {
+    PresentationForm {
+        s,
+        f,
+        id,
+        module,
+        stale,
+        revisions: revs
+            .into_iter()
+            .map(|r| {
+                (
+                    r.version,
+                    r.changed_by.unwrap_or_else(|| "—".into()),
+                    when(r.created_at),
+                )
+            })
+            .collect(),
+        crimes: codes(CrimeType::ALL, CrimeType::as_str),
+        audiences: codes(Occupation::ALL, Occupation::as_str),
+    }
+}
+
+/// GET /training/curriculum/presentations/{id}/edit
+pub async fn edit_presentation(
+    State(state): State<AppState>,
+    u: UserCtx,
+    Path(id): Path<Uuid>,
+) -> Response {
+    if let Err(e) = authorize(u.actor(), Action::EditCurriculum, None) {
+        return err(e);
+    }
+    let (p, m, revs) = match state.app.presentation(u.actor(), id).await {
+        Ok(x) => x,
+        Err(e) => return err(e),
+    };
+    let f = FormState::with([
+        ("ordinal", p.ordinal.to_string()),
+        ("title", p.title.clone()),
+        ("summary", p.summary.clone()),
+        ("objectives", p.objectives.clone()),
+        ("crime_types", p.crime_types.clone()),
+        ("audiences", p.audiences.clone()),
+        ("duration_minutes", p.duration_minutes.to_string()),
+        ("version", p.version.to_string()),
+    ]);
+    render(&presentation_form(
+        Shell::new(&u.ctx, "presentation-edit").titled(&p.title),
+        f,
+        Some(id),
+        m,
+        false,
+        revs,
+    ))
+}
+
+/// POST /training/curriculum/presentations/{id}
+pub async fn update_presentation(
+    State(state): State<AppState>,
+    u: UserCtx,
+    Path(id): Path<Uuid>,
+    form: FormMap,
+) -> Response {
+    let input = presentation_input(&form);
+    let (errors, stale) = match state
+        .app
+        .update_presentation(By::User(u.actor()), id, &input)
+        .await
+    {
+        Ok(p) => {
+            return Redirect::to(&format!("/training/curriculum#m-{}", p.training_module_id))
+                .into_response();
+        }
+        Err(atlas_core::Error::Rule(RuleError::Invalid(errors))) => (errors, false),
+        Err(atlas_core::Error::Rule(RuleError::Stale)) => (FieldErrors::new(), true),
+        Err(e) => return err(e),
+    };
+    let mut f = FormState {
+        errors,
+        ..FormState::with([
+            ("ordinal", input.ordinal.clone()),
+            ("title", input.title.clone()),
+            ("summary", input.summary.clone()),
+            ("objectives", input.objectives.clone()),
+            ("crime_types", input.crime_types.clone()),
+            ("audiences", input.audiences.clone()),
+            ("duration_minutes", input.duration_minutes.clone()),
+            ("version", input.version.clone()),
+        ])
+    };
+    let (m, revs) = match state.app.presentation(u.actor(), id).await {
+        Ok((cur, m, revs)) => {
+            if stale {
+                f.values.insert("version".into(), cur.version.to_string());
+            }
+            (m, revs)
+        }
+        Err(e) => return err(e),
+    };
+    render_status(
+        status_of(stale),
+        &presentation_form(
+            Shell::new(&u.ctx, "presentation-edit"),
+            f,
+            Some(id),
+            m,
+            stale,
+            revs,
+        ),
+    )
+}
+
+/// GET /training/curriculum/modules/{id}/presentations/new
+pub async fn new_presentation(
+    State(state): State<AppState>,
+    u: UserCtx,
+    Path(module): Path<Uuid>,
+) -> Response {
+    if let Err(e) = authorize(u.actor(), Action::EditCurriculum, None) {
+        return err(e);
+    }
+    let (m, _) = match state.app.module(u.actor(), module).await {
+        Ok(x) => x,
+        Err(e) => return err(e),
+    };
+    let next = match state.app.curriculum(u.actor()).await {
+        Ok(c) => c
+            .iter()
+            .find(|(x, _)| x.training_module_id == module)
+            .map_or(1, |(_, ps)| {
+                ps.iter().map(|p| p.ordinal).max().unwrap_or(0) + 1
+            }),
+        Err(e) => return err(e),
+    };
+    // A new presentation starts with its module's crime types and audiences.
+    let f = FormState::with([
+        ("ordinal", next.to_string()),
+        ("crime_types", m.crime_types.clone()),
+        ("audiences", m.audiences.clone()),
+        ("duration_minutes", "45".to_owned()),
+    ]);
+    render(&presentation_form(
+        Shell::new(&u.ctx, "presentation-new"),
+        f,
+        None,
+        m,
+        false,
+        Vec::new(),
+    ))
+}
+
+/// POST /training/curriculum/modules/{id}/presentations
+pub async fn create_presentation(
+    State(state): State<AppState>,
+    u: UserCtx,
+    Path(module): Path<Uuid>,
+    form: FormMap,
+) -> Response {
+    let input = PresentationInput {
+        training_module_id: module.to_string(),
+        ..presentation_input(&form)
+    };
+    let errors = match state
+        .app
+        .create_presentation(By::User(u.actor()), &input)
+        .await
+    {
+        Ok(p) => {
+            return Redirect::to(&format!("/training/curriculum#m-{}", p.training_module_id))
+                .into_response();
+        }
+        Err(atlas_core::Error::Rule(RuleError::Invalid(errors))) => errors,
+        Err(e) => return err(e),
+    };
+    let m = match state.app.module(u.actor(), module).await {
+        Ok((m, _)) => m,
+        Err(e) => return err(e),
+    };
+    let f = FormState {
+        errors,
+        ..FormState::with([
+            ("ordinal", input.ordinal.clone()),
+            ("title", input.title.clone()),
+            ("summary", input.summary.clone()),
+            ("objectives", input.objectives.clone()),
+            ("crime_types", input.crime_types.clone()),
+            ("audiences", input.audiences.clone()),
+            ("duration_minutes", input.duration_minutes.clone()),
+        ])
+    };
+    render_status(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &presentation_form(
+            Shell::new(&u.ctx, "presentation-new"),
+            f,
+            None,
+            m,
+            false,
+            Vec::new(),
+        ),
+    )
+}
+
+#[derive(Template)]
 #[template(path = "training/courses.html")]
 struct CoursesPage {
     s: Shell,
@@ -301,9 +540,14 @@ pub async fn courses(State(state): State<AppState>, u: UserCtx) -> Response {
 struct CourseForm {
     s: Shell,
     f: FormState,
+    /// The course edited; `None` for a new course.
+    edit: Option<Uuid>,
+    stale: bool,
     institutions: Vec<(String, String)>,
     areas: Vec<(String, String)>,
     stages: Vec<&'static str>,
+    /// Adaptations the course may run, as (id, label).
+    adaptations: Vec<(String, String)>,
 }
 
 /// Institutions the actor may run courses for, as (id, label).
@@ -336,7 +580,13 @@ async fn course_institutions(state: &AppState, actor: &Actor) -> Vec<(String, St
         .collect()
 }
 
-async fn course_form(state: &AppState, u: &UserCtx, f: FormState) -> CourseForm {
+async fn course_form(
+    state: &AppState,
+    u: &UserCtx,
+    f: FormState,
+    edit: Option<&Course>,
+    stale: bool,
+) -> CourseForm {
     let areas = state
         .app
         .areas(
@@ -356,13 +606,161 @@ async fn course_form(state: &AppState, u: &UserCtx, f: FormState) -> CourseForm 
             )
         })
         .collect();
+    let institutions = match edit {
+        Some(_) => Vec::new(),
+        None => course_institutions(state, u.actor()).await,
+    };
+    // The adaptations of the course's institution, or of every institution offered.
+    let adaptations = state
+        .app
+        .adaptation_choices(edit.map(|c| c.institution_id))
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|(id, inst, title)| {
+            if edit.is_some() {
+                return Some((id.to_string(), title));
+            }
+            let i = inst.to_string();
+            institutions
+                .iter()
+                .find(|(x, _)| *x == i)
+                .map(|(_, label)| {
+                    let acr = label.split(" — ").next().unwrap_or_default();
+                    (id.to_string(), format!("{acr} — {title}"))
+                })
+        })
+        .collect();
     CourseForm {
-        s: Shell::new(&u.ctx, "course-new"),
+        s: match edit {
+            Some(c) => Shell::new(&u.ctx, "course-edit").titled(&c.title),
+            None => Shell::new(&u.ctx, "course-new"),
+        },
         f,
-        institutions: course_institutions(state, u.actor()).await,
+        edit: edit.map(|c| c.training_course_id),
+        stale,
+        institutions,
         areas,
         stages: codes(CourseStage::ALL, CourseStage::as_str),
+        adaptations,
     }
+}
+
+fn course_input(form: &FormMap) -> CourseInput {
+    CourseInput {
+        institution_id: form.s("institution_id"),
+        title: form.s("title"),
+        framework: form.s("framework"),
+        stage: form.s("stage"),
+        area_id: form.s("area_id"),
+        is_virtual: form.s("is_virtual"),
+        capacity: form.s("capacity"),
+        attendance_min_percent: form.s("attendance_min_percent"),
+        post_test_min_percent: form.s("post_test_min_percent"),
+        training_adaptation_id: form.s("training_adaptation_id"),
+        version: form.s("version"),
+    }
+}
+
+fn course_values(input: &CourseInput) -> FormState {
+    FormState::with([
+        ("institution_id", input.institution_id.clone()),
+        ("title", input.title.clone()),
+        ("framework", input.framework.clone()),
+        ("stage", input.stage.clone()),
+        ("area_id", input.area_id.clone()),
+        ("is_virtual", input.is_virtual.clone()),
+        ("capacity", input.capacity.clone()),
+        (
+            "attendance_min_percent",
+            input.attendance_min_percent.clone(),
+        ),
+        ("post_test_min_percent", input.post_test_min_percent.clone()),
+        (
+            "training_adaptation_id",
+            input.training_adaptation_id.clone(),
+        ),
+        ("version", input.version.clone()),
+    ])
+}
+
+/// GET /training/courses/{id}/edit
+pub async fn edit_course(
+    State(state): State<AppState>,
+    u: UserCtx,
+    Path(id): Path<Uuid>,
+) -> Response {
+    let acc = match state.app.course(By::User(u.actor()), id).await {
+        Ok(a) if a.manage => a,
+        Ok(_) => return err(RuleError::NotFound),
+        Err(e) => return err(e),
+    };
+    let c = &acc.course;
+    let f = FormState::with([
+        ("title", c.title.clone()),
+        ("framework", c.framework.clone().unwrap_or_default()),
+        ("stage", c.stage.clone()),
+        (
+            "area_id",
+            c.area_id.map(|a| a.to_string()).unwrap_or_default(),
+        ),
+        ("is_virtual", if c.is_virtual { "1" } else { "" }.to_owned()),
+        ("capacity", c.capacity.to_string()),
+        (
+            "attendance_min_percent",
+            c.attendance_min_percent.to_string(),
+        ),
+        (
+            "post_test_min_percent",
+            c.post_test_min_percent
+                .map(|n| n.to_string())
+                .unwrap_or_default(),
+        ),
+        (
+            "training_adaptation_id",
+            c.training_adaptation_id
+                .map(|a| a.to_string())
+                .unwrap_or_default(),
+        ),
+        ("version", c.version.to_string()),
+    ]);
+    render(&course_form(&state, &u, f, Some(c), false).await)
+}
+
+/// POST /training/courses/{id}
+pub async fn update_course(
+    State(state): State<AppState>,
+    u: UserCtx,
+    Path(id): Path<Uuid>,
+    form: FormMap,
+) -> Response {
+    let input = course_input(&form);
+    let (errors, stale) = match state
+        .app
+        .update_course(By::User(u.actor()), id, &input)
+        .await
+    {
+        Ok(_) => return Redirect::to(&format!("/training/courses/{id}")).into_response(),
+        Err(atlas_core::Error::Rule(RuleError::Invalid(errors))) => (errors, false),
+        Err(atlas_core::Error::Rule(RuleError::Stale)) => (FieldErrors::new(), true),
+        Err(e) => return err(e),
+    };
+    let acc = match state.app.course(By::User(u.actor()), id).await {
+        Ok(a) => a,
+        Err(e) => return err(e),
+    };
+    let mut f = FormState {
+        errors,
+        ..course_values(&input)
+    };
+    if stale {
+        f.values
+            .insert("version".into(), acc.course.version.to_string());
+    }
+    render_status(
+        status_of(stale),
+        &course_form(&state, &u, f, Some(&acc.course), stale).await,
+    )
 }
 
 /// GET /training/courses/new
@@ -373,21 +771,14 @@ pub async fn new_course(State(state): State<AppState>, u: UserCtx) -> Response {
     let f = FormState::with([
         ("stage", "adapting".to_owned()),
         ("capacity", "30".to_owned()),
+        ("attendance_min_percent", "100".to_owned()),
     ]);
-    render(&course_form(&state, &u, f).await)
+    render(&course_form(&state, &u, f, None, false).await)
 }
 
 /// POST /training/courses
 pub async fn create_course(State(state): State<AppState>, u: UserCtx, form: FormMap) -> Response {
-    let input = CourseInput {
-        institution_id: form.s("institution_id"),
-        title: form.s("title"),
-        framework: form.s("framework"),
-        stage: form.s("stage"),
-        area_id: form.s("area_id"),
-        is_virtual: form.s("is_virtual"),
-        capacity: form.s("capacity"),
-    };
+    let input = course_input(&form);
     match state.app.create_course(By::User(u.actor()), &input).await {
         Ok(c) => {
             Redirect::to(&format!("/training/courses/{}", c.training_course_id)).into_response()
@@ -395,19 +786,11 @@ pub async fn create_course(State(state): State<AppState>, u: UserCtx, form: Form
         Err(atlas_core::Error::Rule(RuleError::Invalid(errors))) => {
             let f = FormState {
                 errors,
-                ..FormState::with([
-                    ("institution_id", input.institution_id.clone()),
-                    ("title", input.title.clone()),
-                    ("framework", input.framework.clone()),
-                    ("stage", input.stage.clone()),
-                    ("area_id", input.area_id.clone()),
-                    ("is_virtual", input.is_virtual.clone()),
-                    ("capacity", input.capacity.clone()),
-                ])
+                ..course_values(&input)
             };
             render_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                &course_form(&state, &u, f).await,
+                &course_form(&state, &u, f, None, false).await,
             )
         }
         Err(e) => err(e),
