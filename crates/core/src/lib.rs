@@ -17,6 +17,7 @@ pub mod password;
 pub mod training;
 pub mod training_demo;
 pub mod training_import;
+pub mod training_tests;
 
 use atlas_domain::auth::Actor;
 use atlas_domain::clock::Clock;
@@ -92,6 +93,10 @@ pub struct Settings {
     /// Seed of the Ed25519 key that signs certificates (Open Badges credentials); its
     /// public key, as a `did:key`, is the credentials' issuer.
     pub signing_key: SecretKey,
+    /// The deployment's public address (`https://atlas.example.org`, no trailing slash),
+    /// used in certificate QR codes, verification and test links and Open Badges
+    /// credentials instead of the host a request came to. `None`: the request's host.
+    pub public_url: Option<String>,
 }
 
 /// A 32-byte secret. `Debug` never shows it.
@@ -149,6 +154,7 @@ impl Default for Settings {
             index_key: SecretKey::random(),
             field_key: SecretKey::random(),
             signing_key: SecretKey::random(),
+            public_url: None,
         }
     }
 }
@@ -182,6 +188,14 @@ impl App {
             hasher: password::Hasher::start(2)
                 .map_err(|e| anyhow::anyhow!("cannot start password hashing threads: {e}"))?,
         })
+    }
+
+    /// `path` (starting with `/`) under the configured public URL, if one is set.
+    pub fn public_link(&self, path: &str) -> Option<String> {
+        self.settings
+            .public_url
+            .as_deref()
+            .map(|base| format!("{base}{path}"))
     }
 
     /// The current time.

@@ -41,6 +41,8 @@ pub struct FiguresReport {
     pub by_occupation: Vec<(String, i64)>,
     /// Individuals trained by the acronym of the institution they work for.
     pub by_institution: Vec<(String, i64)>,
+    /// Mean knowledge gain by the institution running the courses (aggregates only).
+    pub gain_by_institution: Vec<atlas_store::training_tests::InstitutionGain>,
 }
 
 /// A course and what the actor may do with it.
@@ -154,6 +156,8 @@ impl App {
             by_sex: st::breakdown(&self.db, c, "sex").await?,
             by_occupation: st::breakdown(&self.db, c, "occupation").await?,
             by_institution: st::breakdown(&self.db, c, "institution").await?,
+            gain_by_institution: atlas_store::training_tests::gain_by_institution(&self.db, c)
+                .await?,
             country,
         })
     }

@@ -12,5 +12,6 @@ pub mod directory;
 pub mod error;
 pub mod training;
 pub mod training_import;
+pub mod training_tests;
 
 pub use error::{Error, FieldError, FieldErrors};

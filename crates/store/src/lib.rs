@@ -15,6 +15,7 @@ pub mod db;
 pub mod directory;
 pub mod jobs;
 pub mod training;
+pub mod training_tests;
 
 pub use db::{Backend, Db, Tx};
 

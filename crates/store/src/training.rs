@@ -486,13 +486,16 @@ pub async fn upsert_mark(
 // ---- figures ----
 
 /// The program's training figures, computed from attendance.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct Figures {
     pub individuals_trained: i64,
     pub institutions_targeted: i64,
     pub institutions_integrated: i64,
     pub courses: i64,
     pub sessions: i64,
+    /// Mean post − pre test score (percentage points) over participants with both;
+    /// `None` when nobody has both.
+    pub mean_knowledge_gain: Option<f64>,
 }
 
 /// (participant, course) pairs where the participant completed the course: the course has
@@ -520,12 +523,15 @@ pub async fn figures(db: &Db, country: Option<&str>) -> anyhow::Result<Figures> 
     let r: (i64, i64, i64, i64, i64) =
         on_db!(db, p => sqlx::query_as(&sql).bind(country).fetch_one(p).await)
             .context("training figures")?;
+    // A separate query: the gain is over test scores, not completions.
+    let mean_knowledge_gain = crate::training_tests::mean_gain(db, country).await?;
     Ok(Figures {
         individuals_trained: r.0,
         institutions_targeted: r.1,
         institutions_integrated: r.2,
         courses: r.3,
         sessions: r.4,
+        mean_knowledge_gain,
     })
 }
 

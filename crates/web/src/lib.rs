@@ -120,7 +120,7 @@ async fn metrics_text(State(state): State<AppState>) -> Response {
 pub fn app(state: AppState) -> Router {
     use pages::{
         account, admin, auth, certificates as cert, directory as dir, home, training as tr,
-        training_import as tri,
+        training_import as tri, training_tests as tt,
     };
     let pages = Router::new()
         .route("/", get(home::home))
@@ -173,6 +173,39 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/training/courses/{id}/enrolments", post(tr::enrol))
         .route("/training/courses/{id}/certificates", post(cert::issue))
+        .route(
+            "/training/curriculum/modules/{id}/questions",
+            get(tt::questions).post(tt::create_question),
+        )
+        .route(
+            "/training/curriculum/questions/{id}",
+            post(tt::update_question),
+        )
+        .route(
+            "/training/curriculum/questions/{id}/edit",
+            get(tt::edit_question),
+        )
+        .route(
+            "/training/curriculum/questions/{id}/active",
+            post(tt::set_active),
+        )
+        .route(
+            "/training/courses/{id}/tests",
+            get(tt::tests).post(tt::save_tests),
+        )
+        .route(
+            "/training/courses/{id}/tests/links",
+            get(tt::links).post(tt::prepare_links),
+        )
+        .route(
+            "/training/courses/{id}/thresholds",
+            post(tt::save_thresholds),
+        )
+        .route(
+            "/training/courses/{id}/scores",
+            get(tt::scores).post(tt::enter_scores),
+        )
+        .route("/t/{token}", get(tt::take).post(tt::submit))
         .route("/training/certificates/{id}", get(cert::show))
         .route("/training/certificates/{id}/revoke", post(cert::revoke))
         .route("/verify", get(cert::verify_form))

@@ -10,6 +10,7 @@ pub mod directory;
 pub mod home;
 pub mod training;
 pub mod training_import;
+pub mod training_tests;
 
 use crate::error::{AppError, ErrorInfo};
 use crate::extract::Ctx;

@@ -55,6 +55,9 @@ struct DashboardPage {
     country: String,
     countries: Vec<String>,
     can_courses: bool,
+    mean_gain: Option<String>,
+    /// (institution acronym, mean gain, pairs).
+    gains: Vec<(String, String, i64)>,
 }
 
 /// GET /training
@@ -68,6 +71,18 @@ pub async fn dashboard(State(state): State<AppState>, u: UserCtx, p: Params) -> 
     };
     render(&DashboardPage {
         s: Shell::new(&u.ctx, "training-title"),
+        mean_gain: r.figures.mean_knowledge_gain.map(fmt_gain),
+        gains: r
+            .gain_by_institution
+            .iter()
+            .map(|g| {
+                (
+                    g.institution_acronym.clone(),
+                    fmt_gain(g.mean_gain),
+                    g.pairs,
+                )
+            })
+            .collect(),
         country: r.country.clone().unwrap_or_default(),
         r,
         countries: if all {
@@ -411,6 +426,67 @@ struct CoursePage {
     sexes: Vec<&'static str>,
     ages: Vec<&'static str>,
     occupations: Vec<&'static str>,
+    results: Vec<ResultRow>,
+    /// Mean knowledge gain of the course, one decimal; `None` without pairs.
+    mean_gain: Option<String>,
+}
+
+/// A participant's attendance, test scores and whether they meet the course's
+/// certificate thresholds.
+struct ResultRow {
+    name: String,
+    percent: i64,
+    pre: Option<i64>,
+    post: Option<i64>,
+    gain: Option<i64>,
+    meets: bool,
+}
+
+/// A gain in percentage points with one decimal and its sign (`+12.5`).
+pub(crate) fn fmt_gain(g: f64) -> String {
+    format!("{g:+.1}")
+}
+
+fn results(
+    c: &Course,
+    sessions: usize,
+    enrolled: &[EnrolledView],
+    scores: &[atlas_core::training_tests::ScoreRow],
+) -> (Vec<ResultRow>, Option<String>) {
+    use atlas_domain::training::{attendance_percent, meets_thresholds};
+    use atlas_domain::training_tests::{gain, mean_gain};
+    let total = sessions as i64;
+    let score = |p: Uuid, k: &str| {
+        scores
+            .iter()
+            .find(|s| s.participant_id == p && s.kind == k)
+            .map(|s| s.score)
+    };
+    let rows: Vec<ResultRow> = enrolled
+        .iter()
+        .map(|p| {
+            let (pre, post) = (
+                score(p.participant_id, "pre"),
+                score(p.participant_id, "post"),
+            );
+            ResultRow {
+                name: p.full_name.clone(),
+                percent: attendance_percent(p.attended, total),
+                pre,
+                post,
+                gain: gain(pre, post),
+                meets: meets_thresholds(
+                    p.attended,
+                    total,
+                    c.attendance_min_percent,
+                    c.post_test_min_percent,
+                    post,
+                ),
+            }
+        })
+        .collect();
+    let mean = mean_gain(rows.iter().filter_map(|r| r.gain)).map(fmt_gain);
+    (rows, mean)
 }
 
 #[derive(Default)]
@@ -479,6 +555,11 @@ async fn course_page(
     } else {
         (Vec::new(), Vec::new())
     };
+    let scores = match state.app.course_scores(By::User(u.actor()), id).await {
+        Ok(s) => s,
+        Err(e) => return err(e),
+    };
+    let (results, mean_gain) = results(&acc.course, sessions.len(), &enrolled, &scores);
     let mut enrol = forms.enrol;
     if enrol.v("enrolled_on").is_empty() {
         enrol
@@ -505,6 +586,8 @@ async fn course_page(
             sexes: codes(Sex::ALL, Sex::as_str),
             ages: codes(AgeBand::ALL, AgeBand::as_str),
             occupations: codes(Occupation::ALL, Occupation::as_str),
+            results,
+            mean_gain,
         },
     )
 }
