@@ -49,6 +49,7 @@ thresholds-hint = A certificate needs at least this share of sessions attended (
 results-title = Attendance, tests and thresholds
 results-thresholds = Certificates need at least { $attendance }% of the sessions attended.
 results-post-min = And a post-test score of at least { $score }%.
+results-links-hint = Unused test links are listed per person below; for a printable list with full addresses, open
 results-mean-gain = Mean knowledge gain (points)
 results-attendance = Attendance
 results-gain = Gain

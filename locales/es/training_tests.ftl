@@ -49,6 +49,7 @@ thresholds-hint = El certificado requiere asistir (presente o tarde) al menos a 
 results-title = Asistencia, evaluaciones y umbrales
 results-thresholds = El certificado requiere asistir al menos al { $attendance } % de las sesiones.
 results-post-min = Y un puntaje de post test de al menos { $score } %.
+results-links-hint = Los enlaces de evaluación sin usar figuran abajo por persona; para una lista imprimible con las direcciones completas, abra
 results-mean-gain = Mejora media de conocimientos (puntos)
 results-attendance = Asistencia
 results-gain = Mejora

@@ -248,6 +248,10 @@ async fn a_test_link_is_scored_once_on_the_server_and_never_shows_the_answers() 
         );
         let e = t.audit("training.test.links").await;
         assert_eq!(e.last().unwrap().summary, "created=46");
+        // The course page lists her unused links too.
+        let cp = fac.get(&format!("/training/courses/{course}")).await;
+        assert!(cp.body.contains(&format!("href=\"/t/{pre}\"")));
+        assert!(cp.body.contains(&format!("href=\"/t/{post}\"")));
         // Preparing again creates nothing new.
         fac.post_form(&format!("/training/courses/{course}/tests/links"), &[])
             .await;
@@ -316,6 +320,11 @@ async fn a_test_link_is_scored_once_on_the_server_and_never_shows_the_answers() 
         let r = anon.post_form(&format!("/t/{pre}"), &form).await;
         assert_eq!(r.status, StatusCode::CONFLICT);
         assert!(r.body.contains("This test was already submitted"));
+        let cp = fac.get(&format!("/training/courses/{course}")).await;
+        assert!(
+            !cp.body.contains(&format!("/t/{pre}")),
+            "a used link leaves the list"
+        );
         let again = anon.get(&format!("/t/{pre}")).await;
         assert!(again.body.contains("This test was already submitted"));
         assert_eq!(again.body.matches("type=\"radio\"").count(), 0);

@@ -440,6 +440,8 @@ struct ResultRow {
     post: Option<i64>,
     gain: Option<i64>,
     meets: bool,
+    /// (kind, token) of the participant's unused test links.
+    links: Vec<(String, String)>,
 }
 
 /// A gain in percentage points with one decimal and its sign (`+12.5`).
@@ -452,6 +454,7 @@ fn results(
     sessions: usize,
     enrolled: &[EnrolledView],
     scores: &[atlas_core::training_tests::ScoreRow],
+    links: &[atlas_core::training_tests::TestLink],
 ) -> (Vec<ResultRow>, Option<String>) {
     use atlas_domain::training::{attendance_percent, meets_thresholds};
     use atlas_domain::training_tests::{gain, mean_gain};
@@ -482,6 +485,11 @@ fn results(
                     c.post_test_min_percent,
                     post,
                 ),
+                links: links
+                    .iter()
+                    .filter(|l| l.link.participant_id == p.participant_id && !l.link.used)
+                    .map(|l| (l.link.kind.clone(), l.token.clone()))
+                    .collect(),
             }
         })
         .collect();
@@ -559,7 +567,11 @@ async fn course_page(
         Ok(s) => s,
         Err(e) => return err(e),
     };
-    let (results, mean_gain) = results(&acc.course, sessions.len(), &enrolled, &scores);
+    let links = match state.app.test_links(By::User(u.actor()), id).await {
+        Ok((_, l)) => l,
+        Err(e) => return err(e),
+    };
+    let (results, mean_gain) = results(&acc.course, sessions.len(), &enrolled, &scores, &links);
     let mut enrol = forms.enrol;
     if enrol.v("enrolled_on").is_empty() {
         enrol
