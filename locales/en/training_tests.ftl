@@ -42,6 +42,7 @@ scores-saved = Scores saved.
 scores-has-errors = Some scores are wrong; nothing was saved. Correct the marked rows.
 score-range = Type a whole number from 0 to 100.
 score-number = Type a whole number from 0 to 100.
+threshold-attendance-range = Type a whole number from 1 to 100.
 thresholds-title = Certificate thresholds
 field-attendance-min = Minimum attendance (% of sessions)
 field-post-test-min = Post-test pass mark (%)

@@ -42,6 +42,7 @@ scores-saved = Puntajes guardados.
 scores-has-errors = Algunos puntajes son incorrectos; no se guardó nada. Corrija las filas marcadas.
 score-range = Escriba un número entero de 0 a 100.
 score-number = Escriba un número entero de 0 a 100.
+threshold-attendance-range = Escriba un número entero de 1 a 100.
 thresholds-title = Umbrales del certificado
 field-attendance-min = Asistencia mínima (% de las sesiones)
 field-post-test-min = Nota de aprobación del post test (%)

@@ -424,15 +424,15 @@ impl App {
         let att = match parse_score(attendance) {
             Ok(Some(n)) if n >= 1 => n,
             Ok(Some(_)) => {
-                e.add("attendance_min_percent", "score-range");
+                e.add("attendance_min_percent", "threshold-attendance-range");
                 0
             }
             Ok(None) => {
                 e.add("attendance_min_percent", "field-required");
                 0
             }
-            Err(k) => {
-                e.add("attendance_min_percent", k);
+            Err(_) => {
+                e.add("attendance_min_percent", "threshold-attendance-range");
                 0
             }
         };

@@ -630,6 +630,7 @@ async fn certificates_follow_the_attendance_and_post_test_thresholds() {
             r.body
                 .contains("aria-describedby=\"e-post_test_min_percent\"")
         );
+        assert!(r.body.contains("Type a whole number from 1 to 100."));
         let set = |att: &'static str, post: &'static str, v: &'static str| {
             [
                 ("attendance_min_percent", att),
