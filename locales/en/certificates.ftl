@@ -1,7 +1,7 @@
 # Certificates of the training program and their public verification.
 certificates-title = Certificates
 certificate-issue = Issue certificates
-certificate-issue-hint = Issues a certificate to every participant who was present or late at every session and has none yet. Issuing again adds only new completers.
+certificate-issue-hint = Issues a certificate to every participant who meets the course's thresholds (attendance and, when set, the post-test pass mark) and has none yet. Issuing again adds only new ones.
 certificate-code = Code
 certificate-issued-on = Issued on
 certificate-status = Status

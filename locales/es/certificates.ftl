@@ -1,7 +1,7 @@
 # Certificados del programa de capacitación y su verificación pública.
 certificates-title = Certificados
 certificate-issue = Emitir certificados
-certificate-issue-hint = Emite un certificado a cada participante que estuvo presente o llegó tarde a todas las sesiones y aún no tiene uno. Volver a emitir solo agrega a quienes completaron después.
+certificate-issue-hint = Emite un certificado a cada participante que cumple los umbrales del curso (asistencia y, si está fijada, la nota de aprobación del post test) y aún no tiene uno. Volver a emitir solo agrega a los nuevos.
 certificate-code = Código
 certificate-issued-on = Emitido el
 certificate-status = Estado

@@ -37,6 +37,10 @@ pub struct Settings {
     pub data_dir: String,
     /// Largest attached-material file accepted, in bytes.
     pub material_max_bytes: usize,
+    /// The deployment's public address (`https://atlas.example.org`), used in
+    /// certificate QR codes, verification and test links and Open Badges credentials
+    /// instead of the host a request came to. Empty: not set.
+    pub public_url: String,
 }
 
 /// Loads settings from defaults, an optional TOML file and the environment.
@@ -57,7 +61,8 @@ pub fn load(file: Option<&Path>) -> anyhow::Result<Settings> {
         .set_default(
             "material_max_bytes",
             atlas_domain::training_material::DEFAULT_MAX_BYTES as u64,
-        )?;
+        )?
+        .set_default("public_url", "")?;
     if let Some(f) = file {
         b = b.add_source(
             config::File::from(f)
@@ -90,7 +95,39 @@ pub fn load(file: Option<&Path>) -> anyhow::Result<Settings> {
         "material_max_bytes must be between 1 and 1073741824 (1 GiB)"
     );
     anyhow::ensure!(!s.data_dir.trim().is_empty(), "data_dir must name a folder");
+    parse_public_url(&s.public_url)?;
     Ok(s)
+}
+
+/// Checks `public_url`: empty (not set) or an absolute `http`/`https` URL with a host,
+/// an optional port and path, and no query, fragment, credentials or spaces. Returns it
+/// without a trailing slash. Hand-checked: the rules are few and the workspace has no
+/// URL parser.
+pub fn parse_public_url(s: &str) -> anyhow::Result<Option<String>> {
+    let t = s.trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    let bad = || {
+        anyhow::anyhow!(
+            "public_url must be an absolute http(s) URL without query or fragment, such as https://atlas.example.org (got {t:?})"
+        )
+    };
+    let rest = t
+        .strip_prefix("https://")
+        .or_else(|| t.strip_prefix("http://"))
+        .ok_or_else(bad)?;
+    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let host_ok = !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+        && !host.starts_with([':', '.', '-']);
+    let path_ok = path
+        .chars()
+        .all(|c| c.is_ascii_graphic() && !matches!(c, '?' | '#' | '\\' | '"' | '<' | '>'));
+    anyhow::ensure!(host_ok && path_ok, bad());
+    Ok(Some(t.trim_end_matches('/').to_owned()))
 }
 
 impl Settings {
@@ -110,6 +147,7 @@ impl Settings {
             totp_issuer: self.totp_issuer.clone(),
             data_dir,
             material_max_bytes: self.material_max_bytes,
+            public_url: parse_public_url(&self.public_url)?,
             ..Default::default()
         })
     }
@@ -183,6 +221,39 @@ pub fn load_or_create_key(path: &Path) -> anyhow::Result<[u8; 32]> {
         Err(e) => {
             Err(anyhow::Error::new(e)
                 .context(format!("cannot read the key file {}", path.display())))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_public_url;
+
+    #[test]
+    fn public_urls_are_absolute_http_without_query() {
+        assert_eq!(parse_public_url("").unwrap(), None);
+        assert_eq!(
+            parse_public_url("https://atlas.example.org/")
+                .unwrap()
+                .as_deref(),
+            Some("https://atlas.example.org")
+        );
+        assert_eq!(
+            parse_public_url("http://10.0.0.5:8080/atlas")
+                .unwrap()
+                .as_deref(),
+            Some("http://10.0.0.5:8080/atlas")
+        );
+        for bad in [
+            "atlas.example.org",
+            "https://",
+            "https://atlas.example.org/?a=1",
+            "https://atlas.example.org/#x",
+            "https://at las.org",
+            "javascript:alert(1)",
+            "https://user@host.org",
+        ] {
+            assert!(parse_public_url(bad).is_err(), "{bad}");
         }
     }
 }

@@ -159,6 +159,19 @@ fn help_reads_well_and_bad_configuration_is_reported() {
     );
     let bad_url = atlas(&["migrate", "--database-url", "mysql://x"], &[]);
     assert!(text(&bad_url).contains("sqlite:// or postgres://"));
+    for wrong in [
+        "atlas.example.org",
+        "https://atlas.example.org/?x=1",
+        "ftp://a.org",
+    ] {
+        let bad = atlas(&["migrate"], &[("ATLAS__PUBLIC_URL", wrong)]);
+        assert_eq!(bad.status.code(), Some(2), "{wrong}");
+        assert!(
+            text(&bad).contains("public_url must be an absolute http(s) URL"),
+            "{}",
+            text(&bad)
+        );
+    }
 }
 
 #[test]

@@ -3,9 +3,12 @@
 //! checking a signed Open Badges 3.0 credential.
 //!
 //! Rules:
-//! - **eligibility** is the completion rule of [`atlas_domain::training::completed`]
-//!   (present or late at every session of a course that has sessions); there is no
-//!   percentage threshold;
+//! - **eligibility** is the course's thresholds, [`atlas_domain::training::meets_thresholds`]:
+//!   attended (present or late) sessions ≥ `attendance_min_percent` of the course's
+//!   sessions (a course without sessions certifies nobody) and, when the course sets
+//!   `post_test_min_percent`, a post-test score at least that;
+//! - with a configured public URL, the credential names it as the issuer's `url` and
+//!   lists the verification page as `evidence`;
 //! - issuing is idempotent: a person who already has a certificate for the course (even
 //!   a revoked one) gets no second one; every new certificate is audited
 //!   (`training.certificate.issue`) with ids only;
@@ -22,7 +25,7 @@ use atlas_domain::FieldErrors;
 use atlas_domain::audit::NewEvent;
 use atlas_domain::certificate::{self as cert, CredentialFacts};
 use atlas_domain::directory::required_text;
-use atlas_domain::training::{AttendanceStatus, completed};
+use atlas_domain::training::{AttendanceStatus, meets_thresholds};
 use atlas_store::audit as st_audit;
 use atlas_store::training::{self as st, CertificateRow};
 use serde_json::Value;
@@ -112,21 +115,37 @@ impl App {
         let sessions = st::session_ids_tx(&mut tx, course).await?;
         let marks = st::course_marks_tx(&mut tx, course).await?;
         let done = st::certified_tx(&mut tx, course).await?;
+        let post_scores: std::collections::HashMap<Uuid, i64> =
+            atlas_store::training_tests::list_scores_tx(&mut tx, course)
+                .await?
+                .into_iter()
+                .filter(|s| s.kind == "post")
+                .map(|s| (s.participant_id, s.score))
+                .collect();
+        let total = sessions.len() as i64;
         let issued_at = rfc3339(now)?;
         let mut n = 0;
         for (pid, name) in st::enrolled_names_tx(&mut tx, course).await? {
             if done.contains(&pid) {
                 continue;
             }
-            let mine: Vec<(Uuid, AttendanceStatus)> = marks
+            let attended = marks
                 .iter()
-                .filter(|m| m.0 == pid)
-                .filter_map(|m| AttendanceStatus::parse(&m.2).map(|s| (m.1, s)))
-                .collect();
-            if !completed(&sessions, &mine) {
+                .filter(|m| m.0 == pid && sessions.contains(&m.1))
+                .filter(|m| AttendanceStatus::parse(&m.2).is_some_and(AttendanceStatus::attended))
+                .count() as i64;
+            if !meets_thresholds(
+                attended,
+                total,
+                c.attendance_min_percent,
+                c.post_test_min_percent,
+                post_scores.get(&pid).copied(),
+            ) {
                 continue;
             }
             let id = Uuid::now_v7();
+            let code = cert::code_from_bytes(rand_bytes::<7>());
+            let verify_url = self.public_link(&format!("/verify/{code}"));
             let salt = hex::encode(rand_bytes::<16>());
             let facts = CredentialFacts {
                 credential_id: id,
@@ -136,9 +155,11 @@ impl App {
                 recipient_name: &name,
                 salt: &salt,
                 issued_at: &issued_at,
+                public_url: self.settings.public_url.as_deref(),
+                verify_url: verify_url.as_deref(),
             };
             let signed = cert::sign(
-                cert::credential(&facts, &key.verifying_key()),
+                cert::credential_with_urls(&facts, &key.verifying_key()),
                 &key,
                 &issued_at,
             );
@@ -146,7 +167,7 @@ impl App {
                 certificate_id: id,
                 training_course_id: course,
                 participant_id: pid,
-                code: cert::code_from_bytes(rand_bytes::<7>()),
+                code,
                 issued_at: now,
                 issued_by: by.audit_actor().map(|a| a.0),
                 revoked_at: None,

@@ -19,6 +19,7 @@ pub mod training_adaptation;
 pub mod training_demo;
 pub mod training_import;
 pub mod training_material;
+pub mod training_tests;
 
 use atlas_domain::auth::Actor;
 use atlas_domain::clock::Clock;
@@ -99,6 +100,10 @@ pub struct Settings {
     pub data_dir: std::path::PathBuf,
     /// Largest attached-material file accepted, in bytes.
     pub material_max_bytes: usize,
+    /// The deployment's public address (`https://atlas.example.org`, no trailing slash),
+    /// used in certificate QR codes, verification and test links and Open Badges
+    /// credentials instead of the host a request came to. `None`: the request's host.
+    pub public_url: Option<String>,
 }
 
 /// A 32-byte secret. `Debug` never shows it.
@@ -158,6 +163,7 @@ impl Default for Settings {
             signing_key: SecretKey::random(),
             data_dir: std::path::PathBuf::from("atlas-data"),
             material_max_bytes: atlas_domain::training_material::DEFAULT_MAX_BYTES,
+            public_url: None,
         }
     }
 }
@@ -191,6 +197,14 @@ impl App {
             hasher: password::Hasher::start(2)
                 .map_err(|e| anyhow::anyhow!("cannot start password hashing threads: {e}"))?,
         })
+    }
+
+    /// `path` (starting with `/`) under the configured public URL, if one is set.
+    pub fn public_link(&self, path: &str) -> Option<String> {
+        self.settings
+            .public_url
+            .as_deref()
+            .map(|base| format!("{base}{path}"))
     }
 
     /// The current time.

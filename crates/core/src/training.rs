@@ -51,6 +51,8 @@ pub struct FiguresReport {
     pub by_institution: Vec<(String, i64)>,
     /// Individuals trained by the country of the institution they work for.
     pub by_country: Vec<(String, i64)>,
+    /// Mean knowledge gain by the institution running the courses (aggregates only).
+    pub gain_by_institution: Vec<atlas_store::training_tests::InstitutionGain>,
 }
 
 /// Sums `groups` by `key`, largest first (ties by key). Each person is in one group.
@@ -286,6 +288,11 @@ impl App {
             by_occupation: sum_by(&groups, |g| &g.occupation),
             by_institution: sum_by(&groups, |g| &g.institution),
             by_country: sum_by(&groups, |g| &g.country_code),
+            gain_by_institution: atlas_store::training_tests::gain_by_institution(
+                &self.db,
+                filter.country.as_deref(),
+            )
+            .await?,
             country,
             from: period.0,
             to: period.1,

@@ -9,6 +9,9 @@
 //! complete — excused, absent, or joined late — one person who completed two courses and
 //! counts once). The 20 people who completed IUPFA's course hold certificates (their
 //! codes and signatures are random).
+//! Each module has a few questions in the bank; every course's pre- and post-test use
+//! the first question of each module, with scores typed in for everyone (the late joiner
+//! has no post-test).
 
 use crate::training::{AttendanceInput, Presentation};
 use crate::{App, By, Result};
@@ -17,6 +20,7 @@ use atlas_domain::training::{
     CourseInput, EnrolInput, ModuleInput, PresentationInput, SessionInput,
 };
 use atlas_domain::training_adaptation::AdaptationInput;
+use atlas_domain::training_tests::QuestionInput;
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -113,6 +117,152 @@ const MODULES: &[ModuleSpec] = &[
             "Evaluación final del curso",
         ],
     ),
+];
+
+/// The question bank: per module (in the order of [`MODULES`]), single-choice questions
+/// as (prompt, options, 1-based number of the correct option). Spanish, like the modules.
+const QUESTIONS: [&[(&str, &[&str], usize)]; 5] = [
+    &[
+        (
+            "¿Cuál de estos es un indicador de trabajo forzoso según la OIT?",
+            &[
+                "Retención de documentos de identidad",
+                "Jornada de ocho horas",
+                "Pago por transferencia bancaria",
+            ],
+            1,
+        ),
+        (
+            "¿Qué norma argentina tipifica la trata de personas?",
+            &["Ley 26.364", "Ley 20.744", "Ley 24.240", "Ley 25.326"],
+            1,
+        ),
+        (
+            "En la primera entrevista con una posible víctima, lo primero es…",
+            &[
+                "Tomarle declaración formal",
+                "Garantizar su seguridad y escucharla sin juzgar",
+                "Verificar su situación migratoria",
+            ],
+            2,
+        ),
+    ],
+    &[
+        (
+            "¿Qué prueba ayuda a sostener un caso sin depender solo del testimonio?",
+            &[
+                "La prueba financiera",
+                "Un rumor del barrio",
+                "La opinión del inspector",
+            ],
+            1,
+        ),
+        (
+            "Durante un allanamiento con víctimas presentes, corresponde…",
+            &[
+                "Separarlas de los presuntos explotadores y asistirlas",
+                "Detener a todas las personas por igual",
+                "Entrevistarlas frente a los empleadores",
+            ],
+            1,
+        ),
+        (
+            "El acta de inspección laboral sirve para…",
+            &[
+                "Archivar el caso",
+                "Fundar la denuncia penal y preservar la prueba",
+                "Reemplazar la investigación fiscal",
+            ],
+            2,
+        ),
+    ],
+    &[
+        (
+            "Al identificar a una víctima, la derivación a protección social debe ser…",
+            &[
+                "Inmediata, siguiendo el protocolo",
+                "Al terminar el juicio",
+                "Solo si la víctima lo pide por escrito",
+            ],
+            1,
+        ),
+        (
+            "¿Qué servicio interviene cuando la víctima es menor de edad?",
+            &[
+                "El servicio de protección de derechos de niñas, niños y adolescentes",
+                "La oficina de empleo",
+                "El registro automotor",
+            ],
+            1,
+        ),
+        (
+            "La asistencia inmediata incluye…",
+            &[
+                "Alojamiento, salud y documentación",
+                "Solo asesoramiento legal",
+                "Una multa al empleador",
+            ],
+            1,
+        ),
+    ],
+    &[
+        (
+            "¿Qué permite la cámara Gesell en el proceso penal?",
+            &[
+                "Evitar la revictimización al tomar la declaración",
+                "Acelerar la sentencia",
+                "Reemplazar la prueba documental",
+            ],
+            1,
+        ),
+        (
+            "El consentimiento de la víctima a la explotación…",
+            &[
+                "No excluye el delito de trata",
+                "Extingue la acción penal",
+                "Reduce la pena a la mitad",
+            ],
+            1,
+        ),
+        (
+            "El decomiso de bienes busca…",
+            &[
+                "Recuperar las ganancias del delito",
+                "Pagar los honorarios de la defensa",
+                "Cerrar la investigación",
+            ],
+            1,
+        ),
+    ],
+    &[
+        (
+            "La reparación integral a las víctimas comprende…",
+            &[
+                "Solo la pena de prisión",
+                "El daño material y moral y el acompañamiento posterior",
+                "Una disculpa pública del juzgado",
+            ],
+            2,
+        ),
+        (
+            "¿A quién debe comunicarse la sentencia?",
+            &[
+                "Solo al imputado",
+                "También a la víctima, de forma comprensible",
+                "Únicamente a la prensa",
+            ],
+            2,
+        ),
+        (
+            "Los fondos de asistencia a víctimas se nutren, entre otros, de…",
+            &[
+                "Los bienes decomisados",
+                "Los salarios de los inspectores",
+                "Las multas de tránsito",
+            ],
+            1,
+        ),
+    ],
 ];
 
 /// A demo course: institution, title, framework, stage, virtual, sessions, and the
@@ -384,6 +534,7 @@ pub async fn seed_training(
     facilitator: Uuid,
 ) -> Result<()> {
     let mut presentations: Vec<Vec<Presentation>> = Vec::new();
+    let mut questions: Vec<Vec<String>> = Vec::new();
     for (n, (stage, title, summary, objectives, crimes, audiences, pres)) in
         MODULES.iter().enumerate()
     {
@@ -429,6 +580,23 @@ pub async fn seed_training(
             ids.push(p);
         }
         presentations.push(ids);
+        let mut mine = Vec::new();
+        for (prompt, options, correct) in QUESTIONS.get(n).copied().unwrap_or_default() {
+            let q = app
+                .create_question(
+                    By::Operator,
+                    m.training_module_id,
+                    &QuestionInput {
+                        prompt: (*prompt).into(),
+                        options: options.iter().map(|o| (*o).to_owned()).collect(),
+                        correct: correct.to_string(),
+                        version: String::new(),
+                    },
+                )
+                .await?;
+            mine.push(q.training_question_id.to_string());
+        }
+        questions.push(mine);
     }
     let adaptations = seed_adaptations(app, inst_ids, &presentations).await?;
     // The master moves on after the adaptations were made: IUPFA and PRV each see one
@@ -452,6 +620,12 @@ pub async fn seed_training(
         )
         .await?;
     }
+    // Every course tests the first question of each module before and after.
+    let test: Vec<String> = questions
+        .iter()
+        .filter_map(|q| q.first().cloned())
+        .collect();
+    let mut scored = Vec::new();
     let mut person = 0usize;
     let mut shared: Option<EnrolInput> = None;
     let mut iupfa_course = None;
@@ -579,6 +753,24 @@ pub async fn seed_training(
             )
             .await?;
         }
+        scored.push((cid, people));
+    }
+    // Pre- and post-test scores typed in from paper (so the figures show a knowledge
+    // gain); the last person of each course, who joined late, took no post-test.
+    // Thresholds stay at their defaults (all sessions, no post-test minimum), so the
+    // certificates and the 72 trained are as before.
+    for (cid, people) in &scored {
+        app.set_tests(By::Operator, *cid, &test, &test).await?;
+        let mut rows = Vec::new();
+        for (k, p) in people.iter().enumerate() {
+            let pre = 35 + (k * 7) % 30;
+            rows.push((p.to_string(), "pre".to_owned(), pre.to_string()));
+            if k + 1 < people.len() {
+                let post = (pre + 15 + (k * 5) % 25).min(100);
+                rows.push((p.to_string(), "post".to_owned(), post.to_string()));
+            }
+        }
+        app.enter_scores(By::Operator, *cid, &rows).await?;
     }
     // Certificates for everyone who completed IUPFA's course (20 of 22).
     if let Some(cid) = iupfa_course {

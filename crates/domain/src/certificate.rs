@@ -139,6 +139,12 @@ pub struct CredentialFacts<'a> {
     pub salt: &'a str,
     /// RFC 3339 UTC instant, seconds precision.
     pub issued_at: &'a str,
+    /// The deployment's public URL (`https://…`, no trailing slash) when configured:
+    /// becomes the issuer profile's `url`.
+    pub public_url: Option<&'a str>,
+    /// The certificate's public verification page (absolute) when a public URL is
+    /// configured: listed as the credential's `evidence`.
+    pub verify_url: Option<&'a str>,
 }
 
 /// The unsigned Open Badges 3.0 credential.
@@ -164,10 +170,27 @@ pub fn credential(f: &CredentialFacts<'_>, public: &VerifyingKey) -> Value {
                 "type": ["Achievement"],
                 "name": f.course_title,
                 "description": format!("Enforcement Training Program course given by {}.", f.institution_name),
-                "criteria": {"narrative": "Present or late at every session of the course."}
+                "criteria": {"narrative": "Attended the share of the course's sessions it requires and, where the course sets one, reached its post-test pass mark."}
             }
         }
     })
+}
+
+/// [`credential`] with the deployment's public addresses added when configured: the
+/// issuer's `url` and the verification page as `evidence`.
+pub fn credential_with_urls(f: &CredentialFacts<'_>, public: &VerifyingKey) -> Value {
+    let mut c = credential(f, public);
+    if let Some(u) = f.public_url {
+        c["issuer"]["url"] = Value::String(u.to_owned());
+    }
+    if let Some(v) = f.verify_url {
+        c["evidence"] = json!([{
+            "id": v,
+            "type": ["Evidence"],
+            "name": "Public verification page"
+        }]);
+    }
+    c
 }
 
 fn hash_data(doc: &Value, proof_config: &Value) -> Vec<u8> {
@@ -310,7 +333,24 @@ mod tests {
             recipient_name: "María",
             salt: "00ff",
             issued_at: "2026-03-02T09:00:00Z",
+            public_url: None,
+            verify_url: None,
         };
+        let with = credential_with_urls(
+            &CredentialFacts {
+                public_url: Some("https://atlas.example.org"),
+                verify_url: Some("https://atlas.example.org/verify/ABCDE12345"),
+                ..facts.clone()
+            },
+            &key.verifying_key(),
+        );
+        assert_eq!(with["issuer"]["url"], "https://atlas.example.org");
+        assert_eq!(
+            with["evidence"][0]["id"],
+            "https://atlas.example.org/verify/ABCDE12345"
+        );
+        let with = sign(with, &key, "2026-03-02T09:00:00Z");
+        assert!(verify(&with, &key.verifying_key()).is_ok());
         let c = sign(
             credential(&facts, &key.verifying_key()),
             &key,

@@ -14,5 +14,6 @@ pub mod training;
 pub mod training_adaptation;
 pub mod training_import;
 pub mod training_material;
+pub mod training_tests;
 
 pub use error::{Error, FieldError, FieldErrors};

@@ -11,6 +11,9 @@
 //! - **completion**: a participant *completed* a course when the course has at least one
 //!   session and they were marked present or late at every one of them ([`completed`];
 //!   the figures in the store compute the same rule in SQL);
+//! - **certificates** follow the course's thresholds ([`meets_thresholds`]): attended
+//!   sessions ≥ `attendance_min_percent` of the course's sessions and, when the course
+//!   sets `post_test_min_percent`, a post-test score at least that;
 //! - a national id is never stored, only [`national_id_hash`] of its normalised form.
 
 use crate::directory::{lenient, optional_text, parse_optional_uuid, required_text, string_enum};
@@ -627,6 +630,36 @@ pub fn completed(sessions: &[Uuid], marks: &[(Uuid, AttendanceStatus)]) -> bool 
             .all(|s| marks.iter().any(|(ms, st)| ms == s && st.attended()))
 }
 
+/// Percent of a course's sessions attended (present or late), rounded down; 0 for a
+/// course without sessions. For display: the threshold check is [`meets_thresholds`].
+pub fn attendance_percent(attended: i64, total: i64) -> i64 {
+    if total <= 0 {
+        return 0;
+    }
+    attended.clamp(0, total) * 100 / total
+}
+
+/// The certificate rule of a course: the course has at least one session, the person
+/// attended (present or late) at least `attendance_min_percent` of them — compared in
+/// integers, `attended × 100 ≥ min × total`, so 3 of 4 meets 75 and 2 of 3 does not
+/// meet 67 — and, when the course sets `post_test_min_percent`, they have a post-test
+/// score of at least that.
+pub fn meets_thresholds(
+    attended: i64,
+    total: i64,
+    attendance_min_percent: i64,
+    post_test_min_percent: Option<i64>,
+    post_score: Option<i64>,
+) -> bool {
+    if total <= 0 || attended.clamp(0, total) * 100 < attendance_min_percent * total {
+        return false;
+    }
+    match post_test_min_percent {
+        None => true,
+        Some(min) => post_score.is_some_and(|s| s >= min),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -647,6 +680,31 @@ mod tests {
             check_mark(c, other, d, d, AttendanceStatus::Present),
             Err("attendance-session-other-course")
         );
+    }
+
+    #[test]
+    fn thresholds_compare_attendance_in_integers_and_need_the_post_test_when_set() {
+        assert!(!meets_thresholds(0, 0, 0, None, None), "no sessions: never");
+        assert!(!meets_thresholds(0, 0, 100, None, Some(100)));
+        assert!(meets_thresholds(4, 5, 75, None, None), "80% meets 75");
+        assert!(!meets_thresholds(4, 5, 100, None, None), "80% misses 100");
+        assert!(meets_thresholds(3, 4, 75, None, None), "exactly 75%");
+        assert!(!meets_thresholds(2, 3, 67, None, None), "66.7% misses 67");
+        assert!(meets_thresholds(2, 3, 66, None, None));
+        assert!(meets_thresholds(3, 3, 100, None, None));
+        assert!(
+            !meets_thresholds(3, 3, 100, Some(70), None),
+            "post-test missing"
+        );
+        assert!(!meets_thresholds(3, 3, 100, Some(70), Some(69)));
+        assert!(meets_thresholds(3, 3, 100, Some(70), Some(70)));
+        assert!(
+            meets_thresholds(0, 3, 0, None, None),
+            "a zero minimum asks nothing"
+        );
+        assert_eq!(attendance_percent(2, 3), 66);
+        assert_eq!(attendance_percent(4, 5), 80);
+        assert_eq!(attendance_percent(0, 0), 0);
     }
 
     #[test]

@@ -17,6 +17,51 @@ async fn start_app() -> (TestApp, String) {
     (t, format!("http://{addr}"))
 }
 
+/// IUPFA's course, the first module, and the pre-test token of a person enrolled for
+/// the occasion (the demo's people all have scores already).
+async fn test_link(t: &TestApp) -> (uuid::Uuid, uuid::Uuid, String) {
+    use atlas_core::By;
+    let course = atlas_core::store::training::list_courses(&t.app.db, &Default::default())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.institution_acronym == "IUPFA")
+        .unwrap()
+        .training_course_id;
+    let module = atlas_core::store::training::list_modules(&t.app.db)
+        .await
+        .unwrap()[0]
+        .training_module_id;
+    let pid = t
+        .app
+        .enrol(
+            By::Operator,
+            course,
+            &atlas_core::domain::training::EnrolInput {
+                full_name: "Persona De Prueba".into(),
+                sex: "female".into(),
+                age_band: "25_34".into(),
+                occupation: "police".into(),
+                institution_id: t.institution_id("IUPFA").await.to_string(),
+                enrolled_on: "2026-02-02".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    t.app
+        .prepare_test_links(By::Operator, course)
+        .await
+        .unwrap();
+    let (_, links) = t.app.test_links(By::Operator, course).await.unwrap();
+    let token = links
+        .into_iter()
+        .find(|l| l.link.participant_id == pid && l.link.kind == "pre")
+        .unwrap()
+        .token;
+    (course, module, token)
+}
+
 async fn browser(javascript: bool) -> (KillOnDrop, WebDriver) {
     let port = free_port();
     let bin = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
@@ -239,6 +284,7 @@ async fn pages_work_without_javascript_and_fit_a_320_pixel_screen() {
     m.set_window_rect(0, 0, 320, 800).await.unwrap();
     sign_in(&m, &base, "program_staff").await;
     let barrio = t.area_id("17 de Noviembre").await;
+    let (course, module, token) = test_link(&t).await;
     for p in [
         "/",
         "/directory",
@@ -249,6 +295,12 @@ async fn pages_work_without_javascript_and_fit_a_320_pixel_screen() {
         "/training",
         "/training/courses",
         "/training/curriculum",
+        &format!("/training/courses/{course}"),
+        &format!("/training/courses/{course}/tests"),
+        &format!("/training/courses/{course}/tests/links"),
+        &format!("/training/courses/{course}/scores"),
+        &format!("/training/curriculum/modules/{module}/questions"),
+        &format!("/t/{token}"),
         "/account",
     ] {
         m.goto(format!("{base}{p}")).await.unwrap();

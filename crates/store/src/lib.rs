@@ -17,6 +17,7 @@ pub mod jobs;
 pub mod training;
 pub mod training_adaptation;
 pub mod training_material;
+pub mod training_tests;
 
 pub use db::{Backend, Db, Tx};
 

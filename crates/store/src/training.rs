@@ -574,13 +574,16 @@ const RECOUNT: &str = "(select count(*) from attendance a \
 // ---- figures ----
 
 /// The program's training figures, computed from attendance.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct Figures {
     pub individuals_trained: i64,
     pub institutions_targeted: i64,
     pub institutions_integrated: i64,
     pub courses: i64,
     pub sessions: i64,
+    /// Mean post − pre test score (percentage points) over participants with both;
+    /// `None` when nobody has both.
+    pub mean_knowledge_gain: Option<f64>,
 }
 
 /// What the figures count: a country (of the course's institution) and a period, both
@@ -648,12 +651,15 @@ pub async fn figures(db: &Db, f: &FiguresFilter) -> anyhow::Result<(Figures, Vec
          (select count(*) from ss)";
     let r: (i64, i64, i64, i64) = on_db!(db, p => sqlx::query_as(sql).bind(&f.country).bind(&f.from).bind(&f.to).fetch_one(p).await)
         .context("training figures")?;
+    // A separate query: the gain is over test scores, not completions, and not by period.
+    let mean_knowledge_gain = crate::training_tests::mean_gain(db, f.country.as_deref()).await?;
     let figures = Figures {
         individuals_trained: groups.iter().map(|g| g.people).sum(),
         institutions_targeted: r.0,
         institutions_integrated: r.1,
         courses: r.2,
         sessions: r.3,
+        mean_knowledge_gain,
     };
     Ok((figures, groups))
 }

@@ -54,24 +54,41 @@ impl TestApp {
 
     /// Like [`TestApp::all`], each loaded with the demo data.
     pub async fn all_with_demo() -> Vec<TestApp> {
-        let mut v = Vec::new();
-        for mut t in Self::all().await {
+        Self::all_with_demo_settings(Settings::default()).await
+    }
+
+    /// Like [`TestApp::all_with_demo`] with these use-case settings (e.g. a public URL).
+    pub async fn all_with_demo_settings(settings: Settings) -> Vec<TestApp> {
+        let mut v = vec![Self::sqlite_with(settings.clone()).await];
+        if let Ok(url) = std::env::var("ATLAS_TEST_POSTGRES_URL")
+            && !url.trim().is_empty()
+        {
+            v.push(Self::postgres_with(&url, settings).await);
+        }
+        for t in &mut v {
             t.seed_demo().await;
-            v.push(t);
         }
         v
     }
 
     /// A fresh SQLite database in a temporary folder.
     pub async fn sqlite() -> TestApp {
+        Self::sqlite_with(Settings::default()).await
+    }
+
+    async fn sqlite_with(settings: Settings) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("atlas.db").display());
         let db = Db::connect(&url).await.unwrap();
-        Self::build(db, Some(dir)).await
+        Self::build(db, Some(dir), settings).await
     }
 
     /// A fresh schema on the PostgreSQL server at `url`.
     pub async fn postgres(url: &str) -> TestApp {
+        Self::postgres_with(url, Settings::default()).await
+    }
+
+    async fn postgres_with(url: &str, settings: Settings) -> TestApp {
         use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
         let admin = PgPoolOptions::new()
             .max_connections(1)
@@ -108,16 +125,16 @@ impl TestApp {
             .unwrap()
             .options([("search_path", schema.as_str())]);
         let db = Db::connect_pg(opts).await.unwrap();
-        Self::build(db, None).await
+        Self::build(db, None, settings).await
     }
 
-    async fn build(db: Db, dir: Option<tempfile::TempDir>) -> TestApp {
+    async fn build(db: Db, dir: Option<tempfile::TempDir>, settings: Settings) -> TestApp {
         db.migrate().await.unwrap();
         let clock = Arc::new(ManualClock::new(t0()));
         let data = tempfile::tempdir().unwrap();
         let settings = Settings {
             data_dir: data.path().to_path_buf(),
-            ..Settings::default()
+            ..settings
         };
         let app = App::new(db.clone(), clock.clone(), settings).unwrap();
         let state = AppState::new(app.clone(), WebSettings::default());

@@ -4,6 +4,8 @@
 //! Invariants: handlers extract, authorise through core, and render — no SQL and no
 //! access decision here; every state-changing page request passes the CSRF check; every
 //! response carries the security headers; errors are mapped in one place (`error`).
+// The OpenAPI document is one `json!` literal, deeper than the default limit.
+#![recursion_limit = "256"]
 
 pub mod api;
 pub mod error;
@@ -130,6 +132,7 @@ pub fn app(state: AppState) -> Router {
     use pages::{
         account, admin, auth, certificates as cert, directory as dir, home, training as tr,
         training_adaptation as tad, training_import as tri, training_material as trm,
+        training_tests as tt,
     };
     let material_limit = DefaultBodyLimit::max(state.material_body_limit());
     let pages = Router::new()
@@ -244,6 +247,39 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/training/courses/{id}/enrolments", post(tr::enrol))
         .route("/training/courses/{id}/certificates", post(cert::issue))
+        .route(
+            "/training/curriculum/modules/{id}/questions",
+            get(tt::questions).post(tt::create_question),
+        )
+        .route(
+            "/training/curriculum/questions/{id}",
+            post(tt::update_question),
+        )
+        .route(
+            "/training/curriculum/questions/{id}/edit",
+            get(tt::edit_question),
+        )
+        .route(
+            "/training/curriculum/questions/{id}/active",
+            post(tt::set_active),
+        )
+        .route(
+            "/training/courses/{id}/tests",
+            get(tt::tests).post(tt::save_tests),
+        )
+        .route(
+            "/training/courses/{id}/tests/links",
+            get(tt::links).post(tt::prepare_links),
+        )
+        .route(
+            "/training/courses/{id}/thresholds",
+            post(tt::save_thresholds),
+        )
+        .route(
+            "/training/courses/{id}/scores",
+            get(tt::scores).post(tt::enter_scores),
+        )
+        .route("/t/{token}", get(tt::take).post(tt::submit))
         .route("/training/certificates/{id}", get(cert::show))
         .route("/training/certificates/{id}/revoke", post(cert::revoke))
         .route("/verify", get(cert::verify_form))

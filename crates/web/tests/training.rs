@@ -494,6 +494,10 @@ async fn every_training_page_renders_in_every_language() {
         let course = course_of(&t, "IUPFA").await.training_course_id;
         let session = sessions_of(&t, course).await[0];
         let module = st::list_modules(&t.app.db).await.unwrap()[0].training_module_id;
+        let question = atlas_store::training_tests::list_questions(&t.app.db, Some(module))
+            .await
+            .unwrap()[0]
+            .training_question_id;
         let pages = [
             "/training".to_owned(),
             "/training?country=AR".into(),
@@ -507,6 +511,13 @@ async fn every_training_page_renders_in_every_language() {
             format!("/training/courses/{course}/edit"),
             "/training/adaptations".into(),
             "/training/adaptations/new".into(),
+            format!("/training/curriculum/modules/{module}/questions"),
+            format!("/training/curriculum/questions/{question}/edit"),
+            format!("/training/courses/{course}/tests"),
+            format!("/training/courses/{course}/tests?saved=1"),
+            format!("/training/courses/{course}/tests/links"),
+            format!("/training/courses/{course}/scores"),
+            format!("/training/courses/{course}/scores?saved=1"),
         ];
         for lang in ["en", "es", "th"] {
             c.get(&format!("/lang/{lang}")).await;

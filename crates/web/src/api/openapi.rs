@@ -191,13 +191,16 @@ pub fn document() -> Value {
                 "InstitutionInput": {"type": "object", "properties": {
                     "country": {"type": "string"}, "name": {"type": "string", "maxLength": 200}, "acronym": {"type": "string", "maxLength": 20},
                     "kind": {"type": "string"}, "level": {"type": "string"}, "area_id": {"type": ["string", "null"]}, "version": {"type": "integer"}}},
-                "TrainingFigures": {"type": "object", "required": ["individuals_trained", "institutions_targeted", "institutions_integrated", "courses", "sessions"], "properties": {
+                "TrainingFigures": {"type": "object", "required": ["individuals_trained", "institutions_targeted", "institutions_integrated", "courses", "sessions", "mean_knowledge_gain"], "properties": {
                     "country": {"type": ["string", "null"]},
                     "from": {"type": ["string", "null"], "format": "date"}, "to": {"type": ["string", "null"], "format": "date"},
                     "individuals_trained": {"type": "integer", "description": "Distinct people who completed at least one course (present or late at the course's attendance_min_percent of its sessions)"},
                     "institutions_targeted": {"type": "integer", "description": "Distinct institutions delivering a course or adapting the curriculum"},
                     "institutions_integrated": {"type": "integer", "description": "Institutions with a course or an adaptation at the integrated stage"},
                     "courses": {"type": "integer"}, "sessions": {"type": "integer"},
+                    "mean_knowledge_gain": {"type": ["number", "null"], "description": "Mean of post-test minus pre-test score (percentage points, one decimal) over participants with both; null when nobody has both"},
+                    "knowledge_gain_by_institution": {"type": "array", "description": "Mean knowledge gain by the institution running the courses (aggregates only)", "items": {"type": "object", "properties": {
+                        "key": {"type": "string", "description": "Institution acronym"}, "mean_knowledge_gain": {"type": "number"}, "pairs": {"type": "integer", "description": "Participants with both scores"}}}},
                     "by_sex": {"type": "array", "items": sref("TrainingGroup")},
                     "by_age_band": {"type": "array", "items": sref("TrainingGroup")},
                     "by_occupation": {"type": "array", "items": sref("TrainingGroup")},

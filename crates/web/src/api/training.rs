@@ -58,6 +58,12 @@ pub async fn figures(
             "institutions_integrated": f.institutions_integrated,
             "courses": f.courses,
             "sessions": f.sessions,
+            "mean_knowledge_gain": f.mean_knowledge_gain.map(|g| (g * 10.0).round() / 10.0),
+            "knowledge_gain_by_institution": r.gain_by_institution.iter().map(|g| serde_json::json!({
+                "key": g.institution_acronym,
+                "mean_knowledge_gain": (g.mean_gain * 10.0).round() / 10.0,
+                "pairs": g.pairs,
+            })).collect::<Vec<_>>(),
             "by_sex": groups(r.by_sex),
             "by_age_band": groups(r.by_age_band),
             "by_occupation": groups(r.by_occupation),

@@ -19,23 +19,13 @@ fn err(e: impl Into<AppError>) -> Response {
     e.into().into_response()
 }
 
-/// The absolute verification URL of a code, on the host the request came to (https when
-/// cookies are marked secure, i.e. behind TLS).
+/// The absolute verification URL of a code: under the configured public URL, else on
+/// the host the request came to (https when cookies are marked secure, i.e. behind TLS).
 fn verify_url(state: &AppState, headers: &HeaderMap, code: &str) -> String {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .filter(|h| {
-            h.chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
-        })
-        .unwrap_or("localhost");
-    let scheme = if state.web.secure_cookies {
-        "https"
-    } else {
-        "http"
-    };
-    format!("{scheme}://{host}/verify/{code}")
+    format!(
+        "{}/verify/{code}",
+        super::training_tests::base_url(state, headers)
+    )
 }
 
 fn qr_svg(url: &str) -> String {

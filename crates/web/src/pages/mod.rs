@@ -12,6 +12,7 @@ pub mod training;
 pub mod training_adaptation;
 pub mod training_import;
 pub mod training_material;
+pub mod training_tests;
 
 use crate::error::{AppError, ErrorInfo};
 use crate::extract::Ctx;

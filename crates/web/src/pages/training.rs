@@ -58,6 +58,9 @@ struct DashboardPage {
     countries: Vec<String>,
     can_courses: bool,
     can_adaptations: bool,
+    mean_gain: Option<String>,
+    /// (institution acronym, mean gain, pairs).
+    gains: Vec<(String, String, i64)>,
 }
 
 /// GET /training?country=&from=&to=
@@ -86,6 +89,25 @@ pub async fn dashboard(State(state): State<AppState>, u: UserCtx, p: Params) -> 
         status,
         &DashboardPage {
             s: Shell::new(&u.ctx, "training-title"),
+            mean_gain: r
+                .as_ref()
+                .and_then(|r| r.figures.mean_knowledge_gain)
+                .map(fmt_gain),
+            gains: r
+                .as_ref()
+                .map(|r| {
+                    r.gain_by_institution
+                        .iter()
+                        .map(|g| {
+                            (
+                                g.institution_acronym.clone(),
+                                fmt_gain(g.mean_gain),
+                                g.pairs,
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
             country: r
                 .as_ref()
                 .and_then(|r| r.country.clone())
@@ -817,6 +839,75 @@ struct CoursePage {
     sexes: Vec<&'static str>,
     ages: Vec<&'static str>,
     occupations: Vec<&'static str>,
+    results: Vec<ResultRow>,
+    /// Mean knowledge gain of the course, one decimal; `None` without pairs.
+    mean_gain: Option<String>,
+}
+
+/// A participant's attendance, test scores and whether they meet the course's
+/// certificate thresholds.
+struct ResultRow {
+    name: String,
+    percent: i64,
+    pre: Option<i64>,
+    post: Option<i64>,
+    gain: Option<i64>,
+    meets: bool,
+    /// (kind, token) of the participant's unused test links.
+    links: Vec<(String, String)>,
+}
+
+/// A gain in percentage points with one decimal and its sign (`+12.5`).
+pub(crate) fn fmt_gain(g: f64) -> String {
+    format!("{g:+.1}")
+}
+
+fn results(
+    c: &Course,
+    sessions: usize,
+    enrolled: &[EnrolledView],
+    scores: &[atlas_core::training_tests::ScoreRow],
+    links: &[atlas_core::training_tests::TestLink],
+) -> (Vec<ResultRow>, Option<String>) {
+    use atlas_domain::training::{attendance_percent, meets_thresholds};
+    use atlas_domain::training_tests::{gain, mean_gain};
+    let total = sessions as i64;
+    let score = |p: Uuid, k: &str| {
+        scores
+            .iter()
+            .find(|s| s.participant_id == p && s.kind == k)
+            .map(|s| s.score)
+    };
+    let rows: Vec<ResultRow> = enrolled
+        .iter()
+        .map(|p| {
+            let (pre, post) = (
+                score(p.participant_id, "pre"),
+                score(p.participant_id, "post"),
+            );
+            ResultRow {
+                name: p.full_name.clone(),
+                percent: attendance_percent(p.attended, total),
+                pre,
+                post,
+                gain: gain(pre, post),
+                meets: meets_thresholds(
+                    p.attended,
+                    total,
+                    c.attendance_min_percent,
+                    c.post_test_min_percent,
+                    post,
+                ),
+                links: links
+                    .iter()
+                    .filter(|l| l.link.participant_id == p.participant_id && !l.link.used)
+                    .map(|l| (l.link.kind.clone(), l.token.clone()))
+                    .collect(),
+            }
+        })
+        .collect();
+    let mean = mean_gain(rows.iter().filter_map(|r| r.gain)).map(fmt_gain);
+    (rows, mean)
 }
 
 #[derive(Default)]
@@ -885,6 +976,15 @@ async fn course_page(
     } else {
         (Vec::new(), Vec::new())
     };
+    let scores = match state.app.course_scores(By::User(u.actor()), id).await {
+        Ok(s) => s,
+        Err(e) => return err(e),
+    };
+    let links = match state.app.test_links(By::User(u.actor()), id).await {
+        Ok((_, l)) => l,
+        Err(e) => return err(e),
+    };
+    let (results, mean_gain) = results(&acc.course, sessions.len(), &enrolled, &scores, &links);
     let mut enrol = forms.enrol;
     if enrol.v("enrolled_on").is_empty() {
         enrol
@@ -911,6 +1011,8 @@ async fn course_page(
             sexes: codes(Sex::ALL, Sex::as_str),
             ages: codes(AgeBand::ALL, AgeBand::as_str),
             occupations: codes(Occupation::ALL, Occupation::as_str),
+            results,
+            mean_gain,
         },
     )
 }
