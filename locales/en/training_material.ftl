@@ -1,6 +1,8 @@
-# Material attached to the curriculum (modules and presentations).
+# Material attached to the curriculum (modules and presentations) and to adaptations.
 material-title = Material
 material-none = No material attached yet.
+material-title-adaptation = The institution's own material
+material-adaptation-hint = Seen only by those who can open this adaptation: the institution's coordinators and facilitators, program staff and administrators.
 material-presentations = Presentations
 material-col-title = Title
 material-col-type = Type

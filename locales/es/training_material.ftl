@@ -1,6 +1,8 @@
-# Material adjunto al currículo (módulos y presentaciones).
+# Material adjunto al currículo (módulos y presentaciones) y a las adaptaciones.
 material-title = Material
 material-none = Todavía no hay material adjunto.
+material-title-adaptation = Material propio de la institución
+material-adaptation-hint = Solo lo ven quienes pueden abrir esta adaptación: coordinadores y facilitadores de la institución, personal del programa y administradores.
 material-presentations = Presentaciones
 material-col-title = Título
 material-col-type = Tipo

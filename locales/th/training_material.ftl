@@ -1,6 +1,8 @@
 # เอกสารประกอบหลักสูตร (โมดูลและการนำเสนอ)
 material-title = เอกสารประกอบ
 material-none = ยังไม่มีเอกสารประกอบ
+material-title-adaptation = เอกสารของหน่วยงานเอง
+material-adaptation-hint = เห็นได้เฉพาะผู้ที่เปิดการปรับใช้นี้ได้: ผู้ประสานงานและวิทยากรของหน่วยงาน เจ้าหน้าที่โครงการ และผู้ดูแลระบบ
 material-presentations = การนำเสนอ
 material-col-title = ชื่อเรื่อง
 material-col-type = ประเภท

@@ -53,7 +53,8 @@ pub struct AdaptationDetail {
     pub manage: bool,
 }
 
-fn owner(a: &Adaptation) -> Result<Owner> {
+/// The owner the policy checks an adaptation against: its institution and country.
+pub(crate) fn owner(a: &Adaptation) -> Result<Owner> {
     Ok(Owner {
         institution_id: Some(a.institution_id),
         country: CountryCode::parse(&a.country_code).context("unknown country stored")?,

@@ -1,6 +1,6 @@
-//! Material attached to the master curriculum (modules and presentations; institutions'
-//! adaptations later): upload, list, download and removal, with the files on disk under
-//! `<data_dir>/material/`.
+//! Material attached to the master curriculum (modules and presentations) and
+//! institutions' own material attached to their adaptations: upload, list, download and
+//! removal, with the files on disk under `<data_dir>/material/`.
 //!
 //! Invariants and the order of writes:
 //! - a file is stored under its material id (`<data_dir>/material/<uuid>`), never under
@@ -18,9 +18,15 @@
 //!   stay in the record) and deletes the file after the commit — removed material is
 //!   withdrawn, not archived; a failed deletion is logged and the file stays unreachable;
 //! - downloads check the stored SHA-256, so a file changed on disk is never served;
-//! - master material carries no personal data: uploads and removals are audited,
-//!   downloads are not. Every signed-in role reads the curriculum, so every signed-in
-//!   role lists and downloads its material; only curriculum editors attach and remove.
+//! - material carries no personal data: uploads and removals are audited (the owner kind
+//!   and id in the summary), downloads are not. Every signed-in role reads the
+//!   curriculum, so every signed-in role lists and downloads master material; only
+//!   curriculum editors attach and remove it. An adaptation's material is read by those
+//!   who read the adaptation (`ReadAdaptations`) and attached and removed by those who
+//!   manage it (`ManageAdaptations` over its institution); for anyone else the
+//!   adaptation, its material and every download or removal by id are "not found".
+//!   Every path by id (download, removal) starts from the stored row's owner, so the
+//!   owner's rule is applied whatever URL names the material.
 
 use crate::{App, By, Result};
 use anyhow::Context;
@@ -30,6 +36,7 @@ use atlas_domain::auth::{Action, authorize};
 use atlas_domain::training_material::{MaterialDraft, MaterialInput, OwnerKind};
 use atlas_store::audit as st_audit;
 use atlas_store::training as st_training;
+use atlas_store::training_adaptation as st_adaptation;
 use atlas_store::training_material::{self as st, MaterialRow};
 use std::path::{Path, PathBuf};
 use uuid::Uuid;
@@ -55,6 +62,13 @@ impl MaterialOwner {
     pub fn presentation(id: Uuid) -> Self {
         Self {
             kind: OwnerKind::Presentation,
+            id,
+        }
+    }
+    /// An institution's own material on its adaptation.
+    pub fn adaptation(id: Uuid) -> Self {
+        Self {
+            kind: OwnerKind::Adaptation,
             id,
         }
     }
@@ -149,9 +163,23 @@ impl App {
                     Err(RuleError::NotFound.into())
                 }
             }
-            // Institutional material arrives with adaptations; its arm will check the
-            // adaptation's institution (ManageCourses). Until then nothing is reachable.
-            OwnerKind::Adaptation => Err(RuleError::NotFound.into()),
+            OwnerKind::Adaptation => {
+                // An institution's own material: read like the adaptation itself
+                // (`ReadAdaptations` on it), changed by those who manage it
+                // (`ManageAdaptations` on its institution). Anything else is not found,
+                // as for the adaptation page: not even its existence is told.
+                let a = st_adaptation::get_adaptation(&self.db, owner.id)
+                    .await?
+                    .ok_or(RuleError::NotFound)?;
+                if let By::User(actor) = by {
+                    let o = crate::training_adaptation::owner(&a)?;
+                    authorize(actor, Action::ReadAdaptations, Some(&o))?;
+                    if write {
+                        authorize(actor, Action::ManageAdaptations, Some(&o))?;
+                    }
+                }
+                Ok(())
+            }
         }
     }
 

@@ -1,4 +1,4 @@
-//! Material attached to the curriculum (and, later, to institutions' adaptations): which
+//! Material attached to the curriculum and to institutions' adaptations: which
 //! files are accepted, decided from their bytes, and the parsed upload.
 //!
 //! Invariants:
@@ -32,8 +32,9 @@ pub const TITLE_MAX: usize = 200;
 pub const DESCRIPTION_MAX: usize = 2000;
 
 string_enum!(
-    /// What a piece of material is attached to. `adaptation` is reserved for the
-    /// institutional material of adaptations (the column's check already allows it).
+    /// What a piece of material is attached to: a master module or presentation, or an
+    /// institution's adaptation (its own material, read only within the adaptation's
+    /// scope).
     OwnerKind {
         Module = "module",
         Presentation = "presentation",

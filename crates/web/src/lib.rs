@@ -217,6 +217,10 @@ pub fn app(state: AppState) -> Router {
             get(tad::show).post(tad::update),
         )
         .route("/training/adaptations/{id}/edit", get(tad::edit))
+        .route(
+            "/training/adaptations/{id}/material",
+            post(trm::upload_to_adaptation).layer(material_limit),
+        )
         .route("/training/adaptations/{id}/items", post(tad::add_item))
         .route(
             "/training/adaptations/{id}/items/{presentation}/move",

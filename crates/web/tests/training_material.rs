@@ -645,6 +645,7 @@ async fn the_demo_shows_material_and_the_material_pages_render_in_every_language
             "/training/curriculum".to_owned(),
             format!("/training/curriculum/modules/{first}"),
             format!("/training/curriculum/presentations/{pres}"),
+            format!("/training/adaptations/{}", adaptation_of(&t, "IUPFA").await),
         ];
         for lang in ["en", "es", "th"] {
             admin.get(&format!("/lang/{lang}")).await;
@@ -714,5 +715,235 @@ async fn a_failed_transaction_leaves_no_file_behind() {
         assert!(!r.body.contains("refused"), "no internals shown");
         assert_eq!(files_on_disk(&t), files, "the written file was removed");
         assert_eq!(t.count("audit_event").await, audits + 1, "only the sign-in");
+    }
+}
+
+async fn adaptation_of(t: &TestApp, acronym: &str) -> Uuid {
+    let inst = t.institution_id(acronym).await;
+    let f = atlas_store::training_adaptation::AdaptationFilter {
+        institution_id: Some(inst),
+        ..Default::default()
+    };
+    atlas_store::training_adaptation::list_adaptations(&t.app.db, &f)
+        .await
+        .unwrap()
+        .first()
+        .expect("no adaptation for the institution")
+        .training_adaptation_id
+}
+
+#[tokio::test]
+async fn an_institution_attaches_its_own_material_to_its_adaptation_and_only_its_readers_see_it() {
+    for t in TestApp::all_with_demo().await {
+        let a = adaptation_of(&t, "IUPFA").await;
+        let page_path = format!("/training/adaptations/{a}");
+        let path = format!("{page_path}/material");
+        let pdf = atlas_render::pdf::text_page("Protocolo IUPFA", &["Guía local"]);
+        let uploads_before = t.audit("training.material.upload").await.len();
+        // The coordinator sees the section and its upload form on the adaptation page.
+        let mut coord = t.signed_in("training_coordinator").await;
+        let page = coord.get(&page_path).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", t.name());
+        assert!(
+            page.body.contains("own material</h2>"),
+            "the section is there"
+        );
+        assert!(page.body.contains("No material attached yet."));
+        assert!(page.body.contains(&format!("action=\"{path}?csrf=")));
+        assert!(page.body.contains("enctype=\"multipart/form-data\""));
+        let r = upload(&mut coord, &path, "Protocolo local", "protocolo.pdf", &pdf).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{} {}", t.name(), r.body);
+        assert_eq!(r.location(), Some(format!("{page_path}#material").as_str()));
+        let rows = current(&t, "adaptation", a).await;
+        assert_eq!(rows.len(), 1);
+        let m = &rows[0];
+        let id = m.row.training_material_id;
+        assert_eq!(
+            m.row.uploaded_by,
+            Some(t.account_id("training_coordinator").await)
+        );
+        assert_eq!(m.row.sha256, sha256_hex(&pdf));
+        assert_eq!(
+            std::fs::read(t.data_dir().join("material").join(id.to_string())).unwrap(),
+            pdf
+        );
+        // Listed on the page with its download link; downloaded byte for byte.
+        let page = coord.get(&page_path).await;
+        assert!(page.body.contains("Protocolo local"));
+        assert!(
+            page.body
+                .contains(&format!("href=\"/training/material/{id}\""))
+        );
+        assert!(
+            page.body
+                .contains(&format!("action=\"/training/material/{id}/remove\""))
+        );
+        let d = coord.get(&format!("/training/material/{id}")).await;
+        assert_eq!(d.status, StatusCode::OK);
+        assert_eq!(d.bytes, pdf);
+        assert_eq!(d.header("content-type"), Some("application/pdf"));
+        assert!(
+            d.header("content-disposition")
+                .unwrap()
+                .starts_with("attachment; ")
+        );
+        // Audited with the owner kind; no file name.
+        let ev = t.audit("training.material.upload").await;
+        assert_eq!(ev.len(), uploads_before + 1);
+        let last = ev.last().unwrap();
+        assert_eq!(last.actor_username, "training_coordinator");
+        assert_eq!(last.entity_id, id.to_string());
+        assert!(
+            last.summary.contains(&format!("owner=adaptation:{a}")),
+            "{}",
+            last.summary
+        );
+        assert!(!last.summary.contains("protocolo"));
+        // IUPFA's facilitator reads and downloads it but neither attaches nor removes.
+        let mut fac = t.signed_in("facilitator").await;
+        let page = fac.get(&page_path).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("Protocolo local"));
+        assert!(!page.body.contains("multipart/form-data"), "no upload form");
+        assert!(!page.body.contains("/remove\""), "no remove button");
+        let d = fac.get(&format!("/training/material/{id}")).await;
+        assert_eq!(d.status, StatusCode::OK);
+        assert_eq!(d.bytes, pdf);
+        let rows_n = t.count("training_material").await;
+        let files = files_on_disk(&t);
+        let material_events = t.audit("training.material").await.len();
+        let r = upload(&mut fac, &path, "x", "x.md", b"# x").await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "facilitator uploads");
+        let r = fac
+            .post_form(&format!("/training/material/{id}/remove"), &[])
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "facilitator removes");
+        // Another institution's coordinator, a Thai official and an observer: nothing of
+        // it exists for them — page, upload, download, removal.
+        for user in ["coord_prv", "official_th", "observer", "caseworker"] {
+            let mut c = t.signed_in(user).await;
+            assert_eq!(
+                c.get(&page_path).await.status,
+                StatusCode::NOT_FOUND,
+                "{user} page"
+            );
+            let r = upload(&mut c, &path, "x", "x.md", b"# x").await;
+            assert_eq!(r.status, StatusCode::NOT_FOUND, "{user} uploads");
+            let d = c.get(&format!("/training/material/{id}")).await;
+            assert_eq!(d.status, StatusCode::NOT_FOUND, "{user} downloads");
+            assert_ne!(d.bytes, pdf);
+            let r = c
+                .post_form(&format!("/training/material/{id}/remove"), &[])
+                .await;
+            assert_eq!(r.status, StatusCode::NOT_FOUND, "{user} removes");
+        }
+        // Signed out: sent to sign in.
+        let mut anon = t.client();
+        let r = anon.get(&format!("/training/material/{id}")).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        // Nothing was written by the refused attempts (sign-ins aside).
+        assert_eq!(t.count("training_material").await, rows_n);
+        assert_eq!(files_on_disk(&t), files);
+        assert_eq!(
+            t.audit("training.material").await.len(),
+            material_events,
+            "no material event for refused attempts"
+        );
+        assert_eq!(current(&t, "adaptation", a).await.len(), 1);
+        // The master's material API never lists adaptation material.
+        let mut api = t.client();
+        api.bearer = Some(t.token("admin").await);
+        for mo in st::list_modules(&t.app.db).await.unwrap() {
+            let r = api
+                .json(
+                    Method::GET,
+                    &format!(
+                        "/api/v1/training/modules/{}/material",
+                        mo.training_module_id
+                    ),
+                    None,
+                )
+                .await;
+            assert!(!r.body.contains(&id.to_string()));
+        }
+        // Program staff of the country manage it too; an unknown adaptation is not found.
+        let mut staff = t.signed_in("program_staff").await;
+        let r = upload(&mut staff, &path, "", "anexo.md", b"# Anexo").await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let ghost = Uuid::now_v7();
+        let r = upload(
+            &mut staff,
+            &format!("/training/adaptations/{ghost}/material"),
+            "",
+            "a.md",
+            b"# a",
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        // The coordinator removes: the row stays, the file goes, the event names the owner.
+        let file = t.data_dir().join("material").join(id.to_string());
+        let r = coord
+            .post_form(&format!("/training/material/{id}/remove"), &[])
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        assert_eq!(r.location(), Some(format!("{page_path}#material").as_str()));
+        assert!(!file.exists());
+        let left = current(&t, "adaptation", a).await;
+        assert_eq!(left.len(), 1);
+        assert_eq!(left[0].row.file_name, "anexo.md");
+        assert_eq!(
+            t.count(
+                "training_material where file_name = 'protocolo.pdf' and removed_at is not null"
+            )
+            .await,
+            1
+        );
+        assert_eq!(
+            fac.get(&format!("/training/material/{id}")).await.status,
+            StatusCode::NOT_FOUND
+        );
+        let ev = t.audit("training.material.remove").await;
+        assert_eq!(ev.len(), 1);
+        assert_eq!(ev[0].actor_username, "training_coordinator");
+        assert_eq!(ev[0].entity_id, id.to_string());
+        assert!(ev[0].summary.contains(&format!("owner=adaptation:{a}")));
+        assert_eq!(
+            t.app.verify_audit().await.unwrap(),
+            Ok(t.count("audit_event").await as u64)
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_bad_file_on_an_adaptation_is_refused_on_its_page_naming_the_field_and_nothing_is_written()
+ {
+    for t in TestApp::all_with_demo().await {
+        let a = adaptation_of(&t, "IUPFA").await;
+        let mut coord = t.signed_in("training_coordinator").await;
+        let rows = t.count("training_material").await;
+        let files = files_on_disk(&t);
+        let audits = t.count("audit_event").await;
+        let html = b"<!doctype html><html><script>alert(1)</script></html>";
+        let r = upload(
+            &mut coord,
+            &format!("/training/adaptations/{a}/material"),
+            "Guía falsa",
+            "guia.pdf",
+            html,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", t.name());
+        // The adaptation page again, with the error on the file field and the title kept.
+        assert!(
+            r.body.contains("does not match its extension"),
+            "{}",
+            r.body
+        );
+        assert!(r.body.contains("id=\"e-file\""));
+        assert!(r.body.contains("value=\"Guía falsa\""));
+        assert!(r.body.contains(&format!("/training/adaptations/{a}/items")));
+        assert_eq!(t.count("training_material").await, rows);
+        assert_eq!(files_on_disk(&t), files);
+        assert_eq!(t.count("audit_event").await, audits);
     }
 }

@@ -1,8 +1,11 @@
 //! Adaptation pages: the list, the new and edit forms, and the adaptation page with its
 //! presentations in order (move up/down, remove, local notes, add one), the master
 //! changes awaiting a decision (old and new value per field, take or leave) and the
-//! presentations new in the master. Plain forms and POST–redirect–GET; no JavaScript.
+//! presentations new in the master, and the institution's own material (the section of
+//! `training_material`: list, download links, upload form and remove buttons for those
+//! who manage the adaptation). Plain forms and POST–redirect–GET; no JavaScript.
 
+use super::training_material::{self as material, MaterialSection};
 use super::{FormState, Shell, render, render_status};
 use crate::AppState;
 use crate::error::AppError;
@@ -12,6 +15,7 @@ use atlas_core::By;
 use atlas_core::directory::Query;
 use atlas_core::training::{Module, Presentation};
 use atlas_core::training_adaptation::{Adaptation, AdaptationDetail};
+use atlas_core::training_material::MaterialOwner;
 use atlas_domain::Error as RuleError;
 use atlas_domain::FieldErrors;
 use atlas_domain::auth::{Action, Actor, Owner, authorize, can};
@@ -324,6 +328,8 @@ struct ShowPage {
     /// Translated problems with the last submission.
     problems: Vec<String>,
     stale: bool,
+    /// The institution's own material, and its upload form for those who manage it.
+    ms: MaterialSection,
 }
 
 fn show_value(s: &Shell, field: &str, v: &str) -> String {
@@ -363,11 +369,46 @@ async fn show_page(
     errors: Option<FieldErrors>,
     stale: bool,
 ) -> Response {
+    page(state, u, id, errors, stale, FormState::default(), None).await
+}
+
+/// The adaptation page with its material upload form in state `f` (a rejected upload),
+/// answered with `status`.
+pub async fn page_with_material(
+    state: &AppState,
+    u: &UserCtx,
+    id: Uuid,
+    f: FormState,
+    status: StatusCode,
+) -> Response {
+    page(state, u, id, None, false, f, Some(status)).await
+}
+
+async fn page(
+    state: &AppState,
+    u: &UserCtx,
+    id: Uuid,
+    errors: Option<FieldErrors>,
+    stale: bool,
+    mut material_form: FormState,
+    status: Option<StatusCode>,
+) -> Response {
     let d: AdaptationDetail = match state.app.adaptation(By::User(u.actor()), id).await {
         Ok(d) => d,
         Err(e) => return err(e),
     };
     let s = Shell::new(&u.ctx, "adaptations-title").titled(&d.adaptation.title);
+    // An adaptation has no language of its own: offer the reader's for new material.
+    if material_form.v("language").is_empty() {
+        material_form
+            .values
+            .insert("language".into(), s.lang().to_owned());
+    }
+    let owner = MaterialOwner::adaptation(id);
+    let ms = match material::section(state, u, owner, material_form, d.manage).await {
+        Ok(ms) => ms,
+        Err(e) => return err(e),
+    };
     let addable = if d.manage {
         match state.app.curriculum(u.actor()).await {
             Ok(cur) => cur
@@ -441,7 +482,9 @@ async fn show_page(
     let problems = errors
         .map(|e| e.0.iter().map(|x| s.t(x.key)).collect::<Vec<_>>())
         .unwrap_or_default();
-    let status = if stale {
+    let status = if let Some(st) = status {
+        st
+    } else if stale {
         StatusCode::CONFLICT
     } else if problems.is_empty() {
         StatusCode::OK
@@ -461,6 +504,7 @@ async fn show_page(
             addable,
             problems,
             stale,
+            ms,
         },
     )
 }

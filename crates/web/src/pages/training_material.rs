@@ -2,8 +2,9 @@
 //! (`/training/curriculum/modules/{id}`) and the presentation page
 //! (`/training/curriculum/presentations/{id}`), each listing material with download
 //! links and, for curriculum editors, an upload form (multipart, CSRF token in the
-//! action's query) and remove buttons; the download (`/training/material/{id}`) and the
-//! removal.
+//! action's query) and remove buttons; the uploads to them and to an adaptation
+//! (`/training/adaptations/{id}/material`, whose page shows the same section through
+//! [`section`]); the download (`/training/material/{id}`) and the removal.
 //!
 //! Downloads are always attachments (`Content-Disposition: attachment` with the RFC 6266
 //! / RFC 5987 encoded name), typed with the stored media type, `nosniff` and a sandboxing
@@ -56,8 +57,7 @@ fn owner_path(o: MaterialOwner) -> String {
     match o.kind {
         OwnerKind::Module => format!("/training/curriculum/modules/{}", o.id),
         OwnerKind::Presentation => format!("/training/curriculum/presentations/{}", o.id),
-        // Adaptation pages will list their institution's material.
-        OwnerKind::Adaptation => "/training/courses".to_owned(),
+        OwnerKind::Adaptation => format!("/training/adaptations/{}", o.id),
     }
 }
 
@@ -94,6 +94,9 @@ fn items(v: Vec<Material>) -> Vec<MaterialItem> {
 
 /// What the material section of a page needs.
 pub struct MaterialSection {
+    /// Message ids of the heading and of an optional line under it.
+    pub heading: &'static str,
+    pub hint: Option<&'static str>,
     pub items: Vec<MaterialItem>,
     pub can_edit: bool,
     pub action: String,
@@ -121,6 +124,37 @@ struct PresentationPage {
     ms: MaterialSection,
 }
 
+/// The material section of `owner`'s page: its current material (the actor must be
+/// allowed to read it) and, when `can_edit`, the upload form in state `f` posting to
+/// `<owner page>/material?csrf=…`.
+pub async fn section(
+    state: &AppState,
+    u: &UserCtx,
+    owner: MaterialOwner,
+    f: FormState,
+    can_edit: bool,
+) -> Result<MaterialSection, AppError> {
+    let material = state.app.material_of(By::User(u.actor()), owner).await?;
+    let (heading, hint) = match owner.kind {
+        OwnerKind::Module | OwnerKind::Presentation => ("material-title", None),
+        OwnerKind::Adaptation => (
+            "material-title-adaptation",
+            Some("material-adaptation-hint"),
+        ),
+    };
+    Ok(MaterialSection {
+        heading,
+        hint,
+        items: items(material),
+        can_edit,
+        action: format!("{}/material?csrf={}", owner_path(owner), u.ctx.csrf),
+        f,
+        limit: limit_text(state),
+        accept: MaterialKind::ACCEPT,
+        languages: ModuleLanguage::ALL.iter().map(|l| l.as_str()).collect(),
+    })
+}
+
 /// Renders the page of `owner` with the upload form in state `f`.
 async fn owner_page(
     state: &AppState,
@@ -129,25 +163,17 @@ async fn owner_page(
     f: FormState,
     status: StatusCode,
 ) -> Response {
+    if owner.kind == OwnerKind::Adaptation {
+        return super::training_adaptation::page_with_material(state, u, owner.id, f, status).await;
+    }
     let actor = u.actor();
-    let material = match state.app.material_of(By::User(actor), owner).await {
-        Ok(m) => m,
-        Err(e) => return err(e),
-    };
+    let can_edit = can(actor, Action::EditCurriculum);
+    let mut f = f;
     let modules = match state.app.curriculum(actor).await {
         Ok(m) => m,
         Err(e) => return err(e),
     };
-    let mut f = f;
-    let section = |f: FormState| MaterialSection {
-        items: items(material),
-        can_edit: can(actor, Action::EditCurriculum),
-        action: format!("{}/material?csrf={}", owner_path(owner), u.ctx.csrf),
-        f,
-        limit: limit_text(state),
-        accept: MaterialKind::ACCEPT,
-        languages: ModuleLanguage::ALL.iter().map(|l| l.as_str()).collect(),
-    };
+    let ms = |f: FormState| section(state, u, owner, f, can_edit);
     match owner.kind {
         OwnerKind::Module => {
             let Some((m, pres)) = modules
@@ -159,13 +185,17 @@ async fn owner_page(
             if f.v("language").is_empty() {
                 f.values.insert("language".into(), m.language.clone());
             }
+            let ms = match ms(f).await {
+                Ok(x) => x,
+                Err(e) => return err(e),
+            };
             render_status(
                 status,
                 &ModulePage {
                     s: Shell::new(&u.ctx, "training-curriculum").titled(&m.title),
                     m,
                     pres,
-                    ms: section(f),
+                    ms,
                 },
             )
         }
@@ -180,16 +210,21 @@ async fn owner_page(
             if f.v("language").is_empty() {
                 f.values.insert("language".into(), m.language.clone());
             }
+            let ms = match ms(f).await {
+                Ok(x) => x,
+                Err(e) => return err(e),
+            };
             render_status(
                 status,
                 &PresentationPage {
                     s: Shell::new(&u.ctx, "training-curriculum").titled(&p.title),
                     m,
                     p,
-                    ms: section(f),
+                    ms,
                 },
             )
         }
+        // Rendered by the adaptation page (above).
         OwnerKind::Adaptation => err(RuleError::NotFound),
     }
 }
@@ -232,6 +267,16 @@ pub async fn upload_to_presentation(
     mp: Multipart,
 ) -> Response {
     upload(&state, &u, MaterialOwner::presentation(id), mp).await
+}
+
+/// POST /training/adaptations/{id}/material (multipart)
+pub async fn upload_to_adaptation(
+    State(state): State<AppState>,
+    u: UserCtx,
+    Path(id): Path<Uuid>,
+    mp: Multipart,
+) -> Response {
+    upload(&state, &u, MaterialOwner::adaptation(id), mp).await
 }
 
 /// Why an upload form could not be read.
