@@ -11,12 +11,16 @@
 //!   refined model) or on to implemented → institutionalised. No stage is skipped, no
 //!   move goes from a stage to itself, and institutionalised is final;
 //! - every move carries an evidence note (a file is not part of this slice);
-//! - long texts may hold line breaks but no other control characters.
+//! - long texts may hold line breaks but no other control characters;
+//! - reporting periods are calendar months, calendar quarters and the semi-annual periods
+//!   October–March and April–September ([`Period`]); every day falls in exactly one
+//!   period of each kind.
 
 use crate::directory::{lenient, parse_optional_uuid, required_text, string_enum};
 use crate::error::{Error, FieldErrors};
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use time::{Date, Month};
 use uuid::Uuid;
 
 string_enum!(
@@ -322,6 +326,101 @@ impl ProfileDraft {
     }
 }
 
+string_enum!(
+    /// How long a reporting period is: a calendar month, a calendar quarter, or a
+    /// semi-annual period of the US federal fiscal year (October–March and
+    /// April–September, the USDOL technical progress report periods).
+    PeriodKind {
+        Month = "month",
+        Quarter = "quarter",
+        SemiAnnual = "semi_annual",
+    }
+);
+
+/// A reporting period: its kind and first and last day (inclusive).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Period {
+    pub kind: PeriodKind,
+    pub first: Date,
+    pub last: Date,
+}
+
+fn ymd(y: i32, m: u8, d: u8) -> Option<Date> {
+    Date::from_calendar_date(y, Month::try_from(m).ok()?, d).ok()
+}
+
+fn month_end(y: i32, m: u8) -> Option<Date> {
+    let (ny, nm) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+    ymd(ny, nm, 1)?.previous_day()
+}
+
+impl Period {
+    /// The period of `kind` that contains `day`.
+    pub fn containing(kind: PeriodKind, day: Date) -> Option<Period> {
+        let (y, m) = (day.year(), u8::from(day.month()));
+        let (fy, fm, ly, lm) = match kind {
+            PeriodKind::Month => (y, m, y, m),
+            PeriodKind::Quarter => {
+                let q0 = (m - 1) / 3 * 3 + 1;
+                (y, q0, y, q0 + 2)
+            }
+            PeriodKind::SemiAnnual => match m {
+                4..=9 => (y, 4, y, 9),
+                10..=12 => (y, 10, y + 1, 3),
+                _ => (y - 1, 10, y, 3),
+            },
+        };
+        Some(Period {
+            kind,
+            first: ymd(fy, fm, 1)?,
+            last: month_end(ly, lm)?,
+        })
+    }
+
+    /// The period's code: `2026-03` (month), `2026-Q1` (quarter), `FY2026-H1`
+    /// (October 2025–March 2026) and `FY2026-H2` (April–September 2026).
+    pub fn code(&self) -> String {
+        let (y, m) = (self.first.year(), u8::from(self.first.month()));
+        match self.kind {
+            PeriodKind::Month => format!("{y:04}-{m:02}"),
+            PeriodKind::Quarter => format!("{y:04}-Q{}", (m - 1) / 3 + 1),
+            PeriodKind::SemiAnnual if m == 10 => format!("FY{:04}-H1", y + 1),
+            PeriodKind::SemiAnnual => format!("FY{y:04}-H2"),
+        }
+    }
+
+    /// Parses a period code (see [`Period::code`]).
+    pub fn parse(s: &str) -> Option<Period> {
+        let s = s.trim().to_ascii_uppercase();
+        if let Some(rest) = s.strip_prefix("FY") {
+            let (y, h) = rest.split_once("-H")?;
+            let y: i32 = y.parse().ok().filter(|y| (1900..=9999).contains(y))?;
+            let first = match h {
+                "1" => ymd(y - 1, 10, 1)?,
+                "2" => ymd(y, 4, 1)?,
+                _ => return None,
+            };
+            return Period::containing(PeriodKind::SemiAnnual, first);
+        }
+        let (y, rest) = s.split_once('-')?;
+        let y: i32 = y.parse().ok().filter(|y| (1900..=9999).contains(y))?;
+        if let Some(q) = rest.strip_prefix('Q') {
+            let q: u8 = q.parse().ok().filter(|q| (1..=4).contains(q))?;
+            return Period::containing(PeriodKind::Quarter, ymd(y, (q - 1) * 3 + 1, 1)?);
+        }
+        if rest.len() != 2 {
+            return None;
+        }
+        let m: u8 = rest.parse().ok().filter(|m| (1..=12).contains(m))?;
+        Period::containing(PeriodKind::Month, ymd(y, m, 1)?)
+    }
+
+    /// True when `day` falls in the period.
+    pub fn contains(&self, day: Date) -> bool {
+        self.first <= day && day <= self.last
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -406,5 +505,48 @@ mod tests {
         .unwrap();
         assert_eq!(ok.institution_ids, vec![id]);
         assert_eq!(ok.description, "Line one\nline two");
+    }
+
+    #[test]
+    fn thirty_first_march_and_first_april_fall_in_different_semesters() {
+        let d = |y, m, day| ymd(y, m, day).unwrap();
+        let march = Period::containing(PeriodKind::SemiAnnual, d(2026, 3, 31)).unwrap();
+        let april = Period::containing(PeriodKind::SemiAnnual, d(2026, 4, 1)).unwrap();
+        assert_ne!(march, april);
+        assert_eq!((march.first, march.last), (d(2025, 10, 1), d(2026, 3, 31)));
+        assert_eq!((april.first, april.last), (d(2026, 4, 1), d(2026, 9, 30)));
+        assert_eq!(
+            (march.code().as_str(), april.code().as_str()),
+            ("FY2026-H1", "FY2026-H2")
+        );
+        let oct = Period::containing(PeriodKind::SemiAnnual, d(2026, 10, 1)).unwrap();
+        assert_eq!(oct.code(), "FY2027-H1");
+        assert!(!april.contains(d(2026, 3, 31)) && april.contains(d(2026, 9, 30)));
+    }
+
+    #[test]
+    fn months_and_quarters_have_their_calendar_bounds_and_codes_round_trip() {
+        let d = |y, m, day| ymd(y, m, day).unwrap();
+        let feb = Period::containing(PeriodKind::Month, d(2028, 2, 10)).unwrap();
+        assert_eq!((feb.first, feb.last), (d(2028, 2, 1), d(2028, 2, 29)));
+        let q4 = Period::containing(PeriodKind::Quarter, d(2026, 12, 31)).unwrap();
+        assert_eq!(
+            (q4.first, q4.last, q4.code().as_str()),
+            (d(2026, 10, 1), d(2026, 12, 31), "2026-Q4")
+        );
+        for code in ["2026-03", "2026-Q1", "FY2026-H1", "FY2026-H2", "2025-12"] {
+            assert_eq!(Period::parse(code).unwrap().code(), code);
+        }
+        for bad in [
+            "2026-13",
+            "2026-Q5",
+            "FY2026-H3",
+            "2026",
+            "26-03",
+            "2026-3",
+            "",
+        ] {
+            assert_eq!(Period::parse(bad), None, "{bad}");
+        }
     }
 }
