@@ -1,6 +1,7 @@
 //! Results use cases: a country's gap assessment, its Differentiated Models of Practice
-//! and their lifecycle timeline, the key results computed from live data, and the
-//! country fact sheet with its profile and publish flag.
+//! and their lifecycle timeline, the key results computed from live data, the country
+//! fact sheet with its profile and publish flag, and the results framework (nodes,
+//! indicators computed per period or entered by hand with evidence, targets).
 //!
 //! Access: everything here is country-level and free of personal data. `ReadResults`
 //! reads (all countries for admins, program staff and observers; the own country for
@@ -19,8 +20,9 @@ use atlas_domain::audit::NewEvent;
 use atlas_domain::auth::{Action, Actor, Owner, authorize, authorize_create};
 use atlas_domain::directory::{CountryCode, parse_version};
 use atlas_domain::results::{
-    GapDraft, GapInput, ModelDraft, ModelInput, ModelStage, MoveDraft, MoveInput, ProfileDraft,
-    ProfileInput,
+    GapDraft, GapInput, IndicatorDraft, IndicatorInput, IndicatorSource, IndicatorUnit, ModelDraft,
+    ModelInput, ModelStage, MoveDraft, MoveInput, NodeDraft, NodeInput, Period, PeriodValueDraft,
+    PeriodValueInput, ProfileDraft, ProfileInput,
 };
 use atlas_domain::{Error as RuleError, FieldErrors};
 use atlas_store::audit as st_audit;
@@ -609,5 +611,320 @@ impl App {
             models,
             key,
         })
+    }
+}
+
+/// An indicator of the framework with its target and actual for one period.
+#[derive(Debug, Clone)]
+pub struct IndicatorLine {
+    pub indicator: st::IndicatorRow,
+    pub target: Option<i64>,
+    /// `None`: not yet recorded (no manual value for the period, or a module that does
+    /// not exist yet).
+    pub actual: Option<i64>,
+}
+
+/// A framework node with its indicators.
+#[derive(Debug, Clone)]
+pub struct NodeLine {
+    pub node: st::NodeRow,
+    pub indicators: Vec<IndicatorLine>,
+}
+
+/// A country's results framework for one period, nodes in code order.
+#[derive(Debug, Clone)]
+pub struct Framework {
+    pub country: CountryCode,
+    pub period: Period,
+    pub nodes: Vec<NodeLine>,
+}
+
+/// One indicator's page: the indicator, its country, targets and manual values.
+#[derive(Debug, Clone)]
+pub struct IndicatorDetail {
+    pub indicator: st::IndicatorRow,
+    pub country: CountryCode,
+    pub targets: Vec<(String, i64)>,
+    pub values: Vec<st::ValueView>,
+}
+
+impl App {
+    /// The computed value of `source` for `country` over `period` (`None` when the
+    /// module that owns it does not exist yet, and for manual sources).
+    async fn computed(
+        &self,
+        actor: &Actor,
+        country: &CountryCode,
+        period: &Period,
+        source: IndicatorSource,
+    ) -> Result<Option<i64>> {
+        use IndicatorSource::*;
+        Ok(match source {
+            IndividualsTrained | InstitutionsTargeted | InstitutionsIntegrated => {
+                let f = self
+                    .training_figures(
+                        actor,
+                        Some(country),
+                        (
+                            Some(period.first.to_string()),
+                            Some(period.last.to_string()),
+                        ),
+                    )
+                    .await?
+                    .figures;
+                Some(match source {
+                    IndividualsTrained => f.individuals_trained,
+                    InstitutionsTargeted => f.institutions_targeted,
+                    _ => f.institutions_integrated,
+                })
+            }
+            ModelsInImplementation => {
+                let end = period
+                    .last
+                    .next_day()
+                    .context("period end out of range")?
+                    .midnight()
+                    .assume_utc()
+                    - time::Duration::nanoseconds(1);
+                let stages = st::model_stages_at(&self.db, country.as_str(), end).await?;
+                Some(
+                    i64::try_from(
+                        stages
+                            .iter()
+                            .filter(|s| {
+                                ModelStage::parse(s).is_some_and(ModelStage::in_implementation)
+                            })
+                            .count(),
+                    )
+                    .unwrap_or(i64::MAX),
+                )
+            }
+            MappingExercises | BudgetCommitted | Manual => None,
+        })
+    }
+
+    /// A country's results framework with each indicator's target and actual for
+    /// `period` (computed from module data, or the latest manual value).
+    pub async fn framework(
+        &self,
+        actor: &Actor,
+        country: &CountryCode,
+        period: Period,
+    ) -> Result<Framework> {
+        authorize(actor, Action::ReadResults, Some(&country_owner(country)))?;
+        let c = country.as_str();
+        let code = period.code();
+        let targets: std::collections::HashMap<Uuid, i64> = st::targets_for(&self.db, c, &code)
+            .await?
+            .into_iter()
+            .collect();
+        let manual: std::collections::HashMap<Uuid, i64> =
+            st::latest_values_for(&self.db, c, &code)
+                .await?
+                .into_iter()
+                .collect();
+        let mut computed: std::collections::HashMap<IndicatorSource, Option<i64>> =
+            Default::default();
+        let mut lines: Vec<IndicatorLine> = Vec::new();
+        for i in st::list_indicators(&self.db, c).await? {
+            let source = IndicatorSource::parse(&i.source).context("unknown indicator source")?;
+            let actual = if source == IndicatorSource::Manual {
+                manual.get(&i.indicator_id).copied()
+            } else {
+                match computed.get(&source) {
+                    Some(v) => *v,
+                    None => {
+                        let v = self.computed(actor, country, &period, source).await?;
+                        computed.insert(source, v);
+                        v
+                    }
+                }
+            };
+            lines.push(IndicatorLine {
+                target: targets.get(&i.indicator_id).copied(),
+                actual,
+                indicator: i,
+            });
+        }
+        let nodes = st::list_nodes(&self.db, c)
+            .await?
+            .into_iter()
+            .map(|n| {
+                let (mine, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut lines)
+                    .into_iter()
+                    .partition(|l| l.indicator.result_node_id == n.result_node_id);
+                lines = rest;
+                NodeLine {
+                    node: n,
+                    indicators: mine,
+                }
+            })
+            .collect();
+        Ok(Framework {
+            country: country.clone(),
+            period,
+            nodes,
+        })
+    }
+
+    /// Adds a framework node; the parent must be of the level above, in the same country.
+    pub async fn create_node(&self, by: By<'_>, input: &NodeInput) -> Result<st::NodeRow> {
+        let country = parse_country_field(&input.country)?;
+        manage(by, &country_owner(&country), true)?;
+        let d = NodeDraft::parse(input)?;
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        if let Some(pid) = d.parent_id {
+            let ok = st::get_node_tx(&mut tx, pid).await?.is_some_and(|p| {
+                p.country_code == country.as_str()
+                    && Some(p.level.as_str()) == d.level.parent_level().map(|l| l.as_str())
+            });
+            if !ok {
+                return Err(RuleError::Invalid(FieldErrors::single(
+                    "parent_id",
+                    "node-parent-level",
+                ))
+                .into());
+            }
+        }
+        let row = st::NodeRow {
+            result_node_id: Uuid::now_v7(),
+            country_code: country.as_str().to_owned(),
+            parent_id: d.parent_id,
+            level: d.level.as_str().to_owned(),
+            code: d.code,
+            title: d.title,
+            created_at: now,
+        };
+        st::insert_node(&mut tx, &row).await?;
+        let ev = audit_event(
+            by,
+            "results.node.create",
+            "result_node",
+            &row.result_node_id.to_string(),
+            format!("country={} level={}", row.country_code, row.level),
+        );
+        st_audit::append(&mut tx, now, &ev).await?;
+        tx.commit().await?;
+        Ok(row)
+    }
+
+    /// Adds an indicator to a node of a country the actor manages.
+    pub async fn create_indicator(
+        &self,
+        by: By<'_>,
+        input: &IndicatorInput,
+    ) -> Result<st::IndicatorRow> {
+        let d = IndicatorDraft::parse(input)?;
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let node = st::get_node_tx(&mut tx, d.result_node_id)
+            .await?
+            .ok_or_else(|| {
+                RuleError::Invalid(FieldErrors::single("result_node_id", "field-reference"))
+            })?;
+        let country = stored_country(&node.country_code)?;
+        manage(by, &country_owner(&country), false)?;
+        let row = st::IndicatorRow {
+            indicator_id: Uuid::now_v7(),
+            result_node_id: d.result_node_id,
+            title: d.title,
+            definition: d.definition,
+            unit: d.unit.as_str().to_owned(),
+            direction: d.direction.as_str().to_owned(),
+            source: d.source.as_str().to_owned(),
+            baseline: d.baseline,
+            created_at: now,
+        };
+        st::insert_indicator(&mut tx, &row).await?;
+        let ev = audit_event(
+            by,
+            "results.indicator.create",
+            "indicator",
+            &row.indicator_id.to_string(),
+            format!("unit={} source={}", row.unit, row.source),
+        );
+        st_audit::append(&mut tx, now, &ev).await?;
+        tx.commit().await?;
+        Ok(row)
+    }
+
+    /// One indicator with its targets and manual values.
+    pub async fn indicator(&self, actor: &Actor, id: Uuid) -> Result<IndicatorDetail> {
+        let (indicator, c) = st::get_indicator(&self.db, id)
+            .await?
+            .ok_or(RuleError::NotFound)?;
+        let country = stored_country(&c)?;
+        authorize(actor, Action::ReadResults, Some(&country_owner(&country)))?;
+        Ok(IndicatorDetail {
+            targets: st::targets_of(&self.db, id).await?,
+            values: st::values_of(&self.db, id).await?,
+            indicator,
+            country,
+        })
+    }
+
+    async fn managed_indicator(&self, by: By<'_>, id: Uuid) -> Result<st::IndicatorRow> {
+        let (indicator, c) = st::get_indicator(&self.db, id)
+            .await?
+            .ok_or(RuleError::NotFound)?;
+        manage(by, &country_owner(&stored_country(&c)?), false)?;
+        Ok(indicator)
+    }
+
+    /// Sets an indicator's target for a period (replacing an earlier target).
+    pub async fn set_target(&self, by: By<'_>, id: Uuid, input: &PeriodValueInput) -> Result<()> {
+        let ind = self.managed_indicator(by, id).await?;
+        let unit = IndicatorUnit::parse(&ind.unit).context("unknown unit stored")?;
+        let d = PeriodValueDraft::target(input, unit)?;
+        let now = self.now();
+        let code = d.period.code();
+        let mut tx = self.db.begin().await?;
+        st::set_target(&mut tx, id, &code, d.value, now).await?;
+        let ev = audit_event(
+            by,
+            "results.target.set",
+            "indicator",
+            &id.to_string(),
+            format!("period={code} target={}", d.value),
+        );
+        st_audit::append(&mut tx, now, &ev).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Records a manual value of a manual indicator for a period, with evidence.
+    pub async fn add_value(&self, by: By<'_>, id: Uuid, input: &PeriodValueInput) -> Result<()> {
+        let ind = self.managed_indicator(by, id).await?;
+        if ind.source != IndicatorSource::Manual.as_str() {
+            return Err(
+                RuleError::Invalid(FieldErrors::single("value", "indicator-not-manual")).into(),
+            );
+        }
+        let unit = IndicatorUnit::parse(&ind.unit).context("unknown unit stored")?;
+        let d = PeriodValueDraft::manual(input, unit)?;
+        let now = self.now();
+        let code = d.period.code();
+        let mut tx = self.db.begin().await?;
+        let vid = st::insert_value(
+            &mut tx,
+            id,
+            &code,
+            d.value,
+            &d.evidence,
+            by.audit_actor().map(|a| a.0),
+            now,
+        )
+        .await?;
+        let ev = audit_event(
+            by,
+            "results.value.add",
+            "indicator",
+            &id.to_string(),
+            format!("period={code} value={} entry={vid}", d.value),
+        );
+        st_audit::append(&mut tx, now, &ev).await?;
+        tx.commit().await?;
+        Ok(())
     }
 }

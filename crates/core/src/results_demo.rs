@@ -1,14 +1,16 @@
 //! Demo data of results: Argentina's gap assessment, its three Differentiated Models of
 //! Practice — the Enforcement Training Program (training), Social Cartography
 //! (cartography) and the Local Implementation Guide (guide) — each taken through a
-//! plausible lifecycle to `implemented` (the ETP was piloted twice), and Argentina's
-//! published fact sheet profile. Created through the ordinary use cases as the operator,
+//! plausible lifecycle to `implemented` (the ETP was piloted twice), Argentina's results
+//! framework with targets for FY2026-H1, and its published fact sheet profile. Created through the ordinary use cases as the operator,
 //! with the moves dated in the past.
 
 use crate::{App, By, Result};
 use anyhow::Context;
 use atlas_domain::directory::CountryCode;
-use atlas_domain::results::{GapInput, ModelInput, MoveInput, ProfileInput};
+use atlas_domain::results::{
+    GapInput, IndicatorInput, ModelInput, MoveInput, NodeInput, PeriodValueInput, ProfileInput,
+};
 use std::collections::HashMap;
 use time::OffsetDateTime;
 use time::macros::datetime;
@@ -231,6 +233,7 @@ pub async fn seed_results(app: &App, inst: &HashMap<&str, String>) -> Result<()>
             version = moved.version;
         }
     }
+    seed_framework(app).await?;
     let ar = CountryCode::parse("AR").context("AR is a program country")?;
     app.save_profile(
         By::Operator,
@@ -244,5 +247,137 @@ pub async fn seed_results(app: &App, inst: &HashMap<&str, String>) -> Result<()>
         },
     )
     .await?;
+    Ok(())
+}
+
+/// (title, definition, unit, source, baseline, target for FY2026-H1)
+type IndicatorSpec = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+);
+
+const OUTCOME_INDICATORS: &[IndicatorSpec] = &[
+    (
+        "Differentiated Models of Practice in implementation",
+        "Models implemented or institutionalised at the end of the period.",
+        "number",
+        "models_in_implementation",
+        "0",
+        "3",
+    ),
+    (
+        "Trained officials who applied the identification protocol",
+        "Percent of trained officials surveyed who applied the protocol in a real case during the period.",
+        "percent",
+        "manual",
+        "",
+        "50",
+    ),
+];
+
+const OUTPUT_INDICATORS: &[IndicatorSpec] = &[
+    (
+        "Individuals trained",
+        "Distinct people who completed an ETP course whose last session falls in the period.",
+        "number",
+        "individuals_trained",
+        "0",
+        "60",
+    ),
+    (
+        "Institutions targeted",
+        "Institutions with at least one ETP course held in the period.",
+        "number",
+        "institutions_targeted",
+        "0",
+        "4",
+    ),
+];
+
+/// Argentina's results framework: one objective, one outcome, one output, indicators
+/// computed from the training and models data plus one manual indicator, with targets
+/// for FY2026-H1 (October 2025–March 2026, when the demo courses ran) and one manual
+/// value.
+async fn seed_framework(app: &App) -> Result<()> {
+    let node = |parent: String, level: &str, code: &str, title: &str| NodeInput {
+        country: "AR".into(),
+        parent_id: parent,
+        level: level.into(),
+        code: code.into(),
+        title: title.into(),
+    };
+    let obj = app
+        .create_node(
+            By::Operator,
+            &node(
+                String::new(),
+                "objective",
+                "1",
+                "Enforcement and coordination against CL, FL and HT strengthened",
+            ),
+        )
+        .await?;
+    let outcome = app
+        .create_node(
+            By::Operator,
+            &node(
+                obj.result_node_id.to_string(),
+                "outcome",
+                "1.1",
+                "Institutions apply models of practice that answer the gaps",
+            ),
+        )
+        .await?;
+    let output = app
+        .create_node(
+            By::Operator,
+            &node(
+                outcome.result_node_id.to_string(),
+                "output",
+                "1.1.1",
+                "Enforcement officials trained by their own institutions",
+            ),
+        )
+        .await?;
+    for (node_id, specs) in [
+        (outcome.result_node_id, OUTCOME_INDICATORS),
+        (output.result_node_id, OUTPUT_INDICATORS),
+    ] {
+        for (title, definition, unit, source, baseline, target) in specs {
+            let i = app
+                .create_indicator(
+                    By::Operator,
+                    &IndicatorInput {
+                        result_node_id: node_id.to_string(),
+                        title: (*title).into(),
+                        definition: (*definition).into(),
+                        unit: (*unit).into(),
+                        direction: "increase".into(),
+                        source: (*source).into(),
+                        baseline: (*baseline).into(),
+                    },
+                )
+                .await?;
+            let period = |value: &str, evidence: &str| PeriodValueInput {
+                period: "FY2026-H1".into(),
+                value: value.into(),
+                evidence: evidence.into(),
+            };
+            app.set_target(By::Operator, i.indicator_id, &period(target, ""))
+                .await?;
+            if *source == "manual" {
+                app.add_value(
+                    By::Operator,
+                    i.indicator_id,
+                    &period("64", "Follow-up survey of trained officials, March 2026."),
+                )
+                .await?;
+            }
+        }
+    }
     Ok(())
 }

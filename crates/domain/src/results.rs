@@ -421,6 +421,266 @@ impl Period {
     }
 }
 
+string_enum!(
+    /// Level of a results framework node.
+    ResultLevel {
+        Objective = "objective",
+        Outcome = "outcome",
+        Output = "output",
+    }
+);
+
+impl ResultLevel {
+    /// The level a node's parent must have; `None`: no parent (an objective).
+    pub fn parent_level(self) -> Option<ResultLevel> {
+        match self {
+            ResultLevel::Objective => None,
+            ResultLevel::Outcome => Some(ResultLevel::Objective),
+            ResultLevel::Output => Some(ResultLevel::Outcome),
+        }
+    }
+}
+
+string_enum!(
+    /// Unit of an indicator.
+    IndicatorUnit {
+        Number = "number",
+        Percent = "percent",
+    }
+);
+
+string_enum!(
+    /// Which way an indicator should move.
+    Direction {
+        Increase = "increase",
+        Decrease = "decrease",
+    }
+);
+
+string_enum!(
+    /// Where an indicator's values come from: a computation over module data, or manual
+    /// entries with evidence. Mapping exercises and budget committed belong to the
+    /// cartography module, still to come: they read "not yet recorded".
+    IndicatorSource {
+        IndividualsTrained = "individuals_trained",
+        InstitutionsTargeted = "institutions_targeted",
+        InstitutionsIntegrated = "institutions_integrated",
+        ModelsInImplementation = "models_in_implementation",
+        MappingExercises = "mapping_exercises",
+        BudgetCommitted = "budget_committed",
+        Manual = "manual",
+    }
+);
+
+impl IndicatorSource {
+    /// The unit a computed source yields (`None` for manual: the indicator decides).
+    pub fn unit(self) -> Option<IndicatorUnit> {
+        match self {
+            IndicatorSource::Manual => None,
+            _ => Some(IndicatorUnit::Number),
+        }
+    }
+}
+
+/// Parses a whole number within the unit's range (percent: 0–100; number: 0 or more).
+fn value_of(s: &str, unit: IndicatorUnit, field: &str, e: &mut FieldErrors) -> Option<i64> {
+    match s.trim().parse::<i64>() {
+        Ok(n) if n < 0 => {
+            e.add(field, "field-range");
+            None
+        }
+        Ok(n) if unit == IndicatorUnit::Percent && n > 100 => {
+            e.add(field, "indicator-percent-range");
+            None
+        }
+        Ok(n) => Some(n),
+        Err(_) => {
+            e.add(field, "field-number");
+            None
+        }
+    }
+}
+
+/// Raw framework node input.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct NodeInput {
+    #[serde(deserialize_with = "lenient")]
+    pub country: String,
+    #[serde(deserialize_with = "lenient")]
+    pub parent_id: String,
+    #[serde(deserialize_with = "lenient")]
+    pub level: String,
+    #[serde(deserialize_with = "lenient")]
+    pub code: String,
+    #[serde(deserialize_with = "lenient")]
+    pub title: String,
+}
+
+/// A parsed node (the parent's level and country are checked against the store).
+#[derive(Debug, Clone)]
+pub struct NodeDraft {
+    pub parent_id: Option<Uuid>,
+    pub level: ResultLevel,
+    pub code: String,
+    pub title: String,
+}
+
+impl NodeDraft {
+    /// Parses every field; an objective takes no parent, other levels need one.
+    pub fn parse(i: &NodeInput) -> Result<Self, Error> {
+        let mut e = FieldErrors::new();
+        let level = choice(&i.level, ResultLevel::parse, "level", &mut e);
+        let parent_id = parse_optional_uuid(&i.parent_id, "parent_id", &mut e);
+        let code = required_text(&i.code, "code", 20, &mut e);
+        let title = required_text(&i.title, "title", 300, &mut e);
+        if let Some(l) = level
+            && e.get("parent_id").is_none()
+        {
+            match (l.parent_level(), parent_id) {
+                (None, Some(_)) => e.add("parent_id", "node-parent-level"),
+                (Some(_), None) => e.add("parent_id", "field-required"),
+                _ => {}
+            }
+        }
+        match level {
+            Some(level) if e.is_empty() => Ok(Self {
+                parent_id,
+                level,
+                code,
+                title,
+            }),
+            _ => Err(Error::Invalid(e)),
+        }
+    }
+}
+
+/// Raw indicator input.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct IndicatorInput {
+    #[serde(deserialize_with = "lenient")]
+    pub result_node_id: String,
+    #[serde(deserialize_with = "lenient")]
+    pub title: String,
+    #[serde(deserialize_with = "lenient")]
+    pub definition: String,
+    #[serde(deserialize_with = "lenient")]
+    pub unit: String,
+    #[serde(deserialize_with = "lenient")]
+    pub direction: String,
+    #[serde(deserialize_with = "lenient")]
+    pub source: String,
+    #[serde(deserialize_with = "lenient")]
+    pub baseline: String,
+}
+
+/// A parsed indicator.
+#[derive(Debug, Clone)]
+pub struct IndicatorDraft {
+    pub result_node_id: Uuid,
+    pub title: String,
+    pub definition: String,
+    pub unit: IndicatorUnit,
+    pub direction: Direction,
+    pub source: IndicatorSource,
+    pub baseline: Option<i64>,
+}
+
+impl IndicatorDraft {
+    /// Parses every field; a computed source fixes the unit (a count is a number).
+    pub fn parse(i: &IndicatorInput) -> Result<Self, Error> {
+        let mut e = FieldErrors::new();
+        let node = parse_optional_uuid(&i.result_node_id, "result_node_id", &mut e);
+        if node.is_none() && e.get("result_node_id").is_none() {
+            e.add("result_node_id", "field-required");
+        }
+        let title = required_text(&i.title, "title", 300, &mut e);
+        let definition = long_text(&i.definition, "definition", 2000, &mut e);
+        let unit = choice(&i.unit, IndicatorUnit::parse, "unit", &mut e);
+        let direction = choice(&i.direction, Direction::parse, "direction", &mut e);
+        let source = choice(&i.source, IndicatorSource::parse, "source", &mut e);
+        if let (Some(u), Some(s)) = (unit, source)
+            && s.unit().is_some_and(|su| su != u)
+        {
+            e.add("unit", "indicator-unit-source");
+        }
+        let baseline = match (i.baseline.trim().is_empty(), unit) {
+            (true, _) => None,
+            (false, Some(u)) => value_of(&i.baseline, u, "baseline", &mut e),
+            (false, None) => None,
+        };
+        match (node, unit, direction, source) {
+            (Some(result_node_id), Some(unit), Some(direction), Some(source)) if e.is_empty() => {
+                Ok(Self {
+                    result_node_id,
+                    title,
+                    definition,
+                    unit,
+                    direction,
+                    source,
+                    baseline,
+                })
+            }
+            _ => Err(Error::Invalid(e)),
+        }
+    }
+}
+
+/// Raw target or manual value for a period (`evidence` only for values).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct PeriodValueInput {
+    #[serde(deserialize_with = "lenient")]
+    pub period: String,
+    #[serde(deserialize_with = "lenient")]
+    pub value: String,
+    #[serde(deserialize_with = "lenient")]
+    pub evidence: String,
+}
+
+/// A parsed target or value of an indicator with unit `unit`.
+#[derive(Debug, Clone)]
+pub struct PeriodValueDraft {
+    pub period: Period,
+    pub value: i64,
+    pub evidence: String,
+}
+
+impl PeriodValueDraft {
+    /// A target: a period that exists (a valid code) and a value in the unit's range.
+    pub fn target(i: &PeriodValueInput, unit: IndicatorUnit) -> Result<Self, Error> {
+        Self::parse(i, unit, false)
+    }
+
+    /// A manual value: as a target, plus a required evidence note.
+    pub fn manual(i: &PeriodValueInput, unit: IndicatorUnit) -> Result<Self, Error> {
+        Self::parse(i, unit, true)
+    }
+
+    fn parse(i: &PeriodValueInput, unit: IndicatorUnit, evidence: bool) -> Result<Self, Error> {
+        let mut e = FieldErrors::new();
+        let period = Period::parse(&i.period);
+        if period.is_none() {
+            e.add("period", "period-unknown");
+        }
+        let value = value_of(&i.value, unit, "value", &mut e);
+        let note = if evidence {
+            long_text(&i.evidence, "evidence", 2000, &mut e)
+        } else {
+            String::new()
+        };
+        match (period, value) {
+            (Some(period), Some(value)) if e.is_empty() => Ok(Self {
+                period,
+                value,
+                evidence: note,
+            }),
+            _ => Err(Error::Invalid(e)),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -548,5 +808,50 @@ mod tests {
         ] {
             assert_eq!(Period::parse(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn framework_inputs_refuse_bad_parents_units_periods_and_missing_evidence() {
+        let Err(Error::Invalid(e)) = NodeDraft::parse(&NodeInput {
+            level: "outcome".into(),
+            code: "1.1".into(),
+            title: "T".into(),
+            ..Default::default()
+        }) else {
+            panic!()
+        };
+        assert_eq!(e.get("parent_id"), Some("field-required"));
+        let node = Uuid::now_v7().to_string();
+        let ind = |unit: &str, source: &str| IndicatorInput {
+            result_node_id: node.clone(),
+            title: "I".into(),
+            definition: "D".into(),
+            unit: unit.into(),
+            direction: "increase".into(),
+            source: source.into(),
+            baseline: String::new(),
+        };
+        let Err(Error::Invalid(e)) = IndicatorDraft::parse(&ind("percent", "individuals_trained"))
+        else {
+            panic!()
+        };
+        assert_eq!(e.get("unit"), Some("indicator-unit-source"));
+        assert!(IndicatorDraft::parse(&ind("percent", "manual")).is_ok());
+        let v = |period: &str, value: &str, ev: &str| PeriodValueInput {
+            period: period.into(),
+            value: value.into(),
+            evidence: ev.into(),
+        };
+        let Err(Error::Invalid(e)) =
+            PeriodValueDraft::manual(&v("2026-Q5", "120", ""), IndicatorUnit::Percent)
+        else {
+            panic!()
+        };
+        assert_eq!(e.get("period"), Some("period-unknown"));
+        assert_eq!(e.get("value"), Some("indicator-percent-range"));
+        assert_eq!(e.get("evidence"), Some("field-required"));
+        let ok =
+            PeriodValueDraft::target(&v("FY2026-H2", "80", ""), IndicatorUnit::Percent).unwrap();
+        assert_eq!((ok.period.code().as_str(), ok.value), ("FY2026-H2", 80));
     }
 }

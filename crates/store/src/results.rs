@@ -315,3 +315,191 @@ pub async fn update_profile(tx: &mut Tx, p: &ProfileRow, expected: i64) -> anyho
     .context("update country profile")?;
     Ok(n == 1)
 }
+
+// ---- results framework ----
+
+/// A node of a country's results framework.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct NodeRow {
+    pub result_node_id: Uuid,
+    pub country_code: String,
+    pub parent_id: Option<Uuid>,
+    pub level: String,
+    pub code: String,
+    pub title: String,
+    pub created_at: OffsetDateTime,
+}
+
+/// An indicator.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct IndicatorRow {
+    pub indicator_id: Uuid,
+    pub result_node_id: Uuid,
+    pub title: String,
+    pub definition: String,
+    pub unit: String,
+    pub direction: String,
+    pub source: String,
+    pub baseline: Option<i64>,
+    pub created_at: OffsetDateTime,
+}
+
+/// A manual value with who entered it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ValueView {
+    pub period_code: String,
+    pub value: i64,
+    pub evidence: String,
+    pub entered_by: Option<String>,
+    pub entered_at: OffsetDateTime,
+}
+
+const NODE_COLS: &str = "result_node_id, country_code, parent_id, level, code, title, created_at";
+const IND_COLS: &str = "indicator_id, result_node_id, title, definition, unit, direction, source, baseline, created_at";
+
+/// Nodes of a country, by code.
+pub async fn list_nodes(db: &Db, country: &str) -> anyhow::Result<Vec<NodeRow>> {
+    let sql = format!(
+        "select {NODE_COLS} from result_node where country_code = $1 order by code, result_node_id"
+    );
+    on_db!(db, p => sqlx::query_as(&sql).bind(country).fetch_all(p).await).context("list nodes")
+}
+
+/// One node, inside a write transaction.
+pub async fn get_node_tx(tx: &mut Tx, id: Uuid) -> anyhow::Result<Option<NodeRow>> {
+    let sql = format!("select {NODE_COLS} from result_node where result_node_id = $1");
+    on_tx!(tx, c => sqlx::query_as(&sql).bind(id).fetch_optional(c).await).context("get node")
+}
+
+/// Inserts a node.
+pub async fn insert_node(tx: &mut Tx, n: &NodeRow) -> anyhow::Result<()> {
+    let sql = format!("insert into result_node ({NODE_COLS}) values ($1,$2,$3,$4,$5,$6,$7)");
+    on_tx!(tx, c => sqlx::query(&sql)
+        .bind(n.result_node_id).bind(&n.country_code).bind(n.parent_id).bind(&n.level)
+        .bind(&n.code).bind(&n.title).bind(n.created_at)
+        .execute(c).await.map(|_| ()))
+    .context("insert node")
+}
+
+/// Indicators of a country's nodes.
+pub async fn list_indicators(db: &Db, country: &str) -> anyhow::Result<Vec<IndicatorRow>> {
+    let sql = "select i.indicator_id, i.result_node_id, i.title, i.definition, i.unit, i.direction, i.source, i.baseline, i.created_at \
+               from indicator i join result_node n on n.result_node_id = i.result_node_id \
+               where n.country_code = $1 order by i.created_at, i.indicator_id";
+    on_db!(db, p => sqlx::query_as(sql).bind(country).fetch_all(p).await).context("list indicators")
+}
+
+/// One indicator with its node's country.
+pub async fn get_indicator(db: &Db, id: Uuid) -> anyhow::Result<Option<(IndicatorRow, String)>> {
+    let sql = format!("select {IND_COLS} from indicator where indicator_id = $1");
+    let Some(row): Option<IndicatorRow> =
+        on_db!(db, p => sqlx::query_as(&sql).bind(id).fetch_optional(p).await)
+            .context("get indicator")?
+    else {
+        return Ok(None);
+    };
+    let (country,): (String,) = on_db!(db, p => sqlx::query_as("select country_code from result_node where result_node_id = $1")
+        .bind(row.result_node_id).fetch_one(p).await)
+    .context("get indicator country")?;
+    Ok(Some((row, country)))
+}
+
+/// Inserts an indicator.
+pub async fn insert_indicator(tx: &mut Tx, i: &IndicatorRow) -> anyhow::Result<()> {
+    let sql = format!("insert into indicator ({IND_COLS}) values ($1,$2,$3,$4,$5,$6,$7,$8,$9)");
+    on_tx!(tx, c => sqlx::query(&sql)
+        .bind(i.indicator_id).bind(i.result_node_id).bind(&i.title).bind(&i.definition)
+        .bind(&i.unit).bind(&i.direction).bind(&i.source).bind(i.baseline).bind(i.created_at)
+        .execute(c).await.map(|_| ()))
+    .context("insert indicator")
+}
+
+/// Sets (inserts or replaces) the target of an indicator for a period.
+pub async fn set_target(
+    tx: &mut Tx,
+    indicator: Uuid,
+    period: &str,
+    target: i64,
+    at: OffsetDateTime,
+) -> anyhow::Result<()> {
+    let sql = "insert into indicator_target (indicator_id, period_code, target, updated_at) values ($1,$2,$3,$4) \
+               on conflict (indicator_id, period_code) do update set target = excluded.target, updated_at = excluded.updated_at";
+    on_tx!(tx, c => sqlx::query(sql).bind(indicator).bind(period).bind(target).bind(at)
+        .execute(c).await.map(|_| ()))
+    .context("set target")
+}
+
+/// Targets of a country's indicators for one period: (indicator id, target).
+pub async fn targets_for(db: &Db, country: &str, period: &str) -> anyhow::Result<Vec<(Uuid, i64)>> {
+    let sql = "select t.indicator_id, t.target from indicator_target t join indicator i on i.indicator_id = t.indicator_id \
+               join result_node n on n.result_node_id = i.result_node_id where n.country_code = $1 and t.period_code = $2";
+    on_db!(db, p => sqlx::query_as(sql).bind(country).bind(period).fetch_all(p).await)
+        .context("list targets")
+}
+
+/// Every target of one indicator: (period code, target).
+pub async fn targets_of(db: &Db, indicator: Uuid) -> anyhow::Result<Vec<(String, i64)>> {
+    on_db!(db, p => sqlx::query_as("select period_code, target from indicator_target where indicator_id = $1 order by period_code")
+        .bind(indicator).fetch_all(p).await)
+    .context("list indicator targets")
+}
+
+/// Appends a manual value.
+pub async fn insert_value(
+    tx: &mut Tx,
+    indicator: Uuid,
+    period: &str,
+    value: i64,
+    evidence: &str,
+    by: Option<Uuid>,
+    at: OffsetDateTime,
+) -> anyhow::Result<Uuid> {
+    let id = Uuid::now_v7();
+    let sql = "insert into indicator_value (indicator_value_id, indicator_id, period_code, value, evidence, entered_by, entered_at) \
+               values ($1,$2,$3,$4,$5,$6,$7)";
+    on_tx!(tx, c => sqlx::query(sql).bind(id).bind(indicator).bind(period).bind(value).bind(evidence).bind(by).bind(at)
+        .execute(c).await.map(|_| ()))
+    .context("insert indicator value")?;
+    Ok(id)
+}
+
+/// Every manual value of one indicator, oldest first.
+pub async fn values_of(db: &Db, indicator: Uuid) -> anyhow::Result<Vec<ValueView>> {
+    let sql = "select v.period_code, v.value, v.evidence, a.display_name as entered_by, v.entered_at \
+               from indicator_value v left join account a on a.account_id = v.entered_by \
+               where v.indicator_id = $1 order by v.entered_at, v.indicator_value_id";
+    on_db!(db, p => sqlx::query_as(sql).bind(indicator).fetch_all(p).await)
+        .context("list indicator values")
+}
+
+/// The latest manual value of each of a country's indicators for one period.
+pub async fn latest_values_for(
+    db: &Db,
+    country: &str,
+    period: &str,
+) -> anyhow::Result<Vec<(Uuid, i64)>> {
+    let sql = "select v.indicator_id, v.value from indicator_value v \
+               join indicator i on i.indicator_id = v.indicator_id join result_node n on n.result_node_id = i.result_node_id \
+               where n.country_code = $1 and v.period_code = $2 and not exists (select 1 from indicator_value w \
+               where w.indicator_id = v.indicator_id and w.period_code = v.period_code and \
+               (w.entered_at > v.entered_at or (w.entered_at = v.entered_at and w.indicator_value_id > v.indicator_value_id)))";
+    on_db!(db, p => sqlx::query_as(sql).bind(country).bind(period).fetch_all(p).await)
+        .context("latest indicator values")
+}
+
+/// Stage of each model of a country as at the end of `day` (models created later are
+/// left out): the `to_stage` of its latest move on or before then.
+pub async fn model_stages_at(
+    db: &Db,
+    country: &str,
+    until: OffsetDateTime,
+) -> anyhow::Result<Vec<String>> {
+    let sql = "select mv.to_stage from model_move mv join model m on m.model_id = mv.model_id \
+               where m.country_code = $1 and mv.moved_at <= $2 and not exists (select 1 from model_move w \
+               where w.model_id = mv.model_id and w.moved_at <= $2 and \
+               (w.moved_at > mv.moved_at or (w.moved_at = mv.moved_at and w.model_move_id > mv.model_move_id)))";
+    let rows: Vec<(String,)> =
+        on_db!(db, p => sqlx::query_as(sql).bind(country).bind(until).fetch_all(p).await)
+            .context("model stages at")?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}

@@ -234,6 +234,12 @@ pub fn app(state: AppState) -> Router {
             get(res::edit_profile).post(res::save_profile),
         )
         .route("/reports/factsheet", get(res::factsheet))
+        .route("/results/framework", get(res::framework))
+        .route("/results/framework/nodes", post(res::create_node))
+        .route("/results/framework/indicators", post(res::create_indicator))
+        .route("/results/indicators/{id}", get(res::indicator))
+        .route("/results/indicators/{id}/targets", post(res::set_target))
+        .route("/results/indicators/{id}/values", post(res::add_value))
         .route("/admin/users", get(admin::users).post(admin::create_user))
         .route("/admin/users/new", get(admin::new_user))
         .route("/admin/users/{id}", get(admin::user))

@@ -75,3 +75,53 @@ create table country_profile (
   updated_at timestamptz not null,
   version bigint not null
 );
+
+-- The results framework of a country: objectives, their outcomes and the outcomes'
+-- outputs (a tree: an objective has no parent, an outcome's parent is an objective, an
+-- output's an outcome).
+create table result_node (
+  result_node_id uuid primary key,
+  country_code text not null references country (country_code),
+  parent_id uuid references result_node (result_node_id),
+  level text not null,
+  code text not null,
+  title text not null,
+  created_at timestamptz not null
+);
+create index result_node_country on result_node (country_code);
+
+-- An indicator of a framework node. `source` is a computation over module data
+-- (individuals_trained, …) or `manual` (values entered with evidence).
+create table indicator (
+  indicator_id uuid primary key,
+  result_node_id uuid not null references result_node (result_node_id),
+  title text not null,
+  definition text not null,
+  unit text not null,
+  direction text not null,
+  source text not null,
+  baseline bigint,
+  created_at timestamptz not null
+);
+create index indicator_node on indicator (result_node_id);
+
+-- The target of an indicator for one reporting period (a period code such as FY2026-H1).
+create table indicator_target (
+  indicator_id uuid not null references indicator (indicator_id),
+  period_code text not null,
+  target bigint not null,
+  updated_at timestamptz not null,
+  primary key (indicator_id, period_code)
+);
+
+-- Manual values of an indicator, append-only: the latest entry of a period counts.
+create table indicator_value (
+  indicator_value_id uuid primary key,
+  indicator_id uuid not null references indicator (indicator_id),
+  period_code text not null,
+  value bigint not null,
+  evidence text not null,
+  entered_by uuid references account (account_id),
+  entered_at timestamptz not null
+);
+create index indicator_value_period on indicator_value (indicator_id, period_code, entered_at);

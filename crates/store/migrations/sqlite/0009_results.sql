@@ -75,3 +75,53 @@ create table country_profile (
   updated_at text not null,
   version integer not null
 ) strict;
+
+-- The results framework of a country: objectives, their outcomes and the outcomes'
+-- outputs (a tree: an objective has no parent, an outcome's parent is an objective, an
+-- output's an outcome).
+create table result_node (
+  result_node_id blob primary key,
+  country_code text not null references country (country_code),
+  parent_id blob references result_node (result_node_id),
+  level text not null,
+  code text not null,
+  title text not null,
+  created_at text not null
+) strict;
+create index result_node_country on result_node (country_code);
+
+-- An indicator of a framework node. `source` is a computation over module data
+-- (individuals_trained, …) or `manual` (values entered with evidence).
+create table indicator (
+  indicator_id blob primary key,
+  result_node_id blob not null references result_node (result_node_id),
+  title text not null,
+  definition text not null,
+  unit text not null,
+  direction text not null,
+  source text not null,
+  baseline integer,
+  created_at text not null
+) strict;
+create index indicator_node on indicator (result_node_id);
+
+-- The target of an indicator for one reporting period (a period code such as FY2026-H1).
+create table indicator_target (
+  indicator_id blob not null references indicator (indicator_id),
+  period_code text not null,
+  target integer not null,
+  updated_at text not null,
+  primary key (indicator_id, period_code)
+) strict;
+
+-- Manual values of an indicator, append-only: the latest entry of a period counts.
+create table indicator_value (
+  indicator_value_id blob primary key,
+  indicator_id blob not null references indicator (indicator_id),
+  period_code text not null,
+  value integer not null,
+  evidence text not null,
+  entered_by blob references account (account_id),
+  entered_at text not null
+) strict;
+create index indicator_value_period on indicator_value (indicator_id, period_code, entered_at);

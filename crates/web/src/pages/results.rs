@@ -1,7 +1,9 @@
 //! Results pages: a country's results (key figures, gap assessment, models of practice,
 //! fact sheet settings), the gap form (new and edit, with stale-edit refusal), the model
 //! form, the model page with its timeline and lifecycle move form, the fact sheet
-//! profile form, and the printable country fact sheet (public when published).
+//! profile form, the printable country fact sheet (public when published), and the
+//! results framework (nodes and indicators with targets and actuals for a period) with
+//! each indicator's page (targets, manual values with evidence).
 
 use super::{FormState, Shell, render, render_status};
 use crate::AppState;
@@ -10,13 +12,17 @@ use crate::extract::{Ctx, FormMap, Params, UserCtx};
 use crate::i18n::{I18n, Lang};
 use askama::Template;
 use atlas_core::By;
-use atlas_core::results::{Factsheet, GapView, KeyResults, ModelDetail, Overview};
+use atlas_core::results::{
+    Factsheet, Framework, GapView, IndicatorDetail, KeyResults, ModelDetail, Overview,
+};
 use atlas_domain::Error as RuleError;
 use atlas_domain::FieldErrors;
 use atlas_domain::auth::{Action, Actor, Owner, Scope, authorize, scope};
 use atlas_domain::directory::{COUNTRIES, CountryCode};
 use atlas_domain::results::{
-    GapInput, ModelInput, ModelStage, ModuleCode, MoveInput, ProfileInput, Severity, allowed_moves,
+    Direction, GapInput, IndicatorInput, IndicatorSource, IndicatorUnit, ModelInput, ModelStage,
+    ModuleCode, MoveInput, NodeInput, Period, PeriodKind, PeriodValueInput, ProfileInput,
+    ResultLevel, Severity, allowed_moves,
 };
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -700,4 +706,322 @@ pub async fn factsheet(State(state): State<AppState>, ctx: Ctx, p: Params) -> Re
         activities,
         sentences,
     })
+}
+
+#[derive(Template)]
+#[template(path = "results/framework.html")]
+struct FrameworkPage {
+    s: Shell,
+    fw: Framework,
+    period_code: String,
+    period_first: String,
+    period_last: String,
+    manage: bool,
+    f: FormState,
+    levels: Vec<&'static str>,
+    units: Vec<&'static str>,
+    directions: Vec<&'static str>,
+    sources: Vec<&'static str>,
+}
+
+fn default_period(state: &AppState) -> Period {
+    let today = state.app.now().date();
+    // A day always lies in a semi-annual period; the fallback is unreachable.
+    Period::containing(PeriodKind::SemiAnnual, today).unwrap_or(Period {
+        kind: PeriodKind::Month,
+        first: today,
+        last: today,
+    })
+}
+
+async fn framework_page(
+    state: &AppState,
+    u: &UserCtx,
+    country: &CountryCode,
+    period: Period,
+    f: FormState,
+) -> Result<FrameworkPage, Response> {
+    let fw = state
+        .app
+        .framework(u.actor(), country, period)
+        .await
+        .map_err(err)?;
+    Ok(FrameworkPage {
+        s: Shell::new(&u.ctx, "framework-title"),
+        period_code: period.code(),
+        period_first: period.first.to_string(),
+        period_last: period.last.to_string(),
+        manage: may_manage(u.actor(), country),
+        f,
+        levels: ResultLevel::ALL.iter().map(|x| x.as_str()).collect(),
+        units: IndicatorUnit::ALL.iter().map(|x| x.as_str()).collect(),
+        directions: Direction::ALL.iter().map(|x| x.as_str()).collect(),
+        sources: IndicatorSource::ALL.iter().map(|x| x.as_str()).collect(),
+        fw,
+    })
+}
+
+/// GET /results/framework?country=&period=
+pub async fn framework(State(state): State<AppState>, u: UserCtx, p: Params) -> Response {
+    let Some(country) = country_of(&p, u.actor()) else {
+        return err(RuleError::NotFound);
+    };
+    let period = match p.get("period") {
+        None => default_period(&state),
+        Some(code) => match Period::parse(code) {
+            Some(p) => p,
+            None => {
+                return err(RuleError::Invalid(FieldErrors::single(
+                    "period",
+                    "period-unknown",
+                )));
+            }
+        },
+    };
+    match framework_page(&state, &u, &country, period, FormState::default()).await {
+        Ok(page) => render(&page),
+        Err(r) => r,
+    }
+}
+
+/// POST /results/framework/nodes
+pub async fn create_node(State(state): State<AppState>, u: UserCtx, form: FormMap) -> Response {
+    let input = NodeInput {
+        country: form.s("country"),
+        parent_id: form.s("parent_id"),
+        level: form.s("level"),
+        code: form.s("code"),
+        title: form.s("node_title"),
+    };
+    match state.app.create_node(By::User(u.actor()), &input).await {
+        Ok(n) => {
+            Redirect::to(&format!("/results/framework?country={}", n.country_code)).into_response()
+        }
+        Err(atlas_core::Error::Rule(RuleError::Invalid(errors))) => {
+            let Some(country) = CountryCode::parse(&input.country) else {
+                return err(RuleError::Invalid(errors));
+            };
+            let mut errors = errors;
+            for e in &mut errors.0 {
+                if e.field == "title" {
+                    "node_title".clone_into(&mut e.field);
+                }
+            }
+            let f = FormState {
+                errors,
+                ..FormState::with([
+                    ("parent_id", input.parent_id.clone()),
+                    ("level", input.level.clone()),
+                    ("code", input.code.clone()),
+                    ("node_title", input.title.clone()),
+                ])
+            };
+            let period = default_period(&state);
+            match framework_page(&state, &u, &country, period, f).await {
+                Ok(page) => render_status(StatusCode::UNPROCESSABLE_ENTITY, &page),
+                Err(r) => r,
+            }
+        }
+        Err(e) => err(e),
+    }
+}
+
+/// POST /results/framework/indicators
+pub async fn create_indicator(
+    State(state): State<AppState>,
+    u: UserCtx,
+    form: FormMap,
+) -> Response {
+    let input = IndicatorInput {
+        result_node_id: form.s("result_node_id"),
+        title: form.s("indicator_title"),
+        definition: form.s("definition"),
+        unit: form.s("unit"),
+        direction: form.s("direction"),
+        source: form.s("source"),
+        baseline: form.s("baseline"),
+    };
+    match state
+        .app
+        .create_indicator(By::User(u.actor()), &input)
+        .await
+    {
+        Ok(i) => Redirect::to(&format!("/results/indicators/{}", i.indicator_id)).into_response(),
+        Err(atlas_core::Error::Rule(RuleError::Invalid(mut errors))) => {
+            let Some(country) = CountryCode::parse(&form.s("country")) else {
+                return err(RuleError::Invalid(errors));
+            };
+            for e in &mut errors.0 {
+                if e.field == "title" {
+                    "indicator_title".clone_into(&mut e.field);
+                }
+            }
+            let f = FormState {
+                errors,
+                ..FormState::with([
+                    ("result_node_id", input.result_node_id.clone()),
+                    ("indicator_title", input.title.clone()),
+                    ("definition", input.definition.clone()),
+                    ("unit", input.unit.clone()),
+                    ("direction", input.direction.clone()),
+                    ("source", input.source.clone()),
+                    ("baseline", input.baseline.clone()),
+                ])
+            };
+            let period = default_period(&state);
+            match framework_page(&state, &u, &country, period, f).await {
+                Ok(page) => render_status(StatusCode::UNPROCESSABLE_ENTITY, &page),
+                Err(r) => r,
+            }
+        }
+        Err(e) => err(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "results/indicator.html")]
+struct IndicatorPage {
+    s: Shell,
+    d: IndicatorDetail,
+    values: Vec<(String, i64, String, String, String)>,
+    manual: bool,
+    manage: bool,
+    /// The target form.
+    t: FormState,
+    /// The manual value form.
+    v: FormState,
+}
+
+async fn indicator_page(
+    state: &AppState,
+    u: &UserCtx,
+    id: Uuid,
+    t: FormState,
+    v: FormState,
+) -> Result<IndicatorPage, Response> {
+    let d = state.app.indicator(u.actor(), id).await.map_err(err)?;
+    let s = Shell::new(&u.ctx, "indicator-title").titled(&d.indicator.title);
+    let values = d
+        .values
+        .iter()
+        .map(|x| {
+            (
+                x.period_code.clone(),
+                x.value,
+                x.evidence.clone(),
+                x.entered_by
+                    .clone()
+                    .unwrap_or_else(|| s.t("results-operator")),
+                when(x.entered_at),
+            )
+        })
+        .collect();
+    Ok(IndicatorPage {
+        manual: d.indicator.source == IndicatorSource::Manual.as_str(),
+        manage: may_manage(u.actor(), &d.country),
+        s,
+        values,
+        t,
+        v,
+        d,
+    })
+}
+
+/// Empty target and value forms, on the current semi-annual period.
+fn fresh_forms(state: &AppState) -> (FormState, FormState) {
+    let code = default_period(state).code();
+    (
+        FormState::with([("target_period", code.clone())]),
+        FormState::with([("period", code)]),
+    )
+}
+
+/// GET /results/indicators/{id}
+pub async fn indicator(
+    State(state): State<AppState>,
+    u: UserCtx,
+    Path(id): Path<Uuid>,
+) -> Response {
+    let (t, v) = fresh_forms(&state);
+    match indicator_page(&state, &u, id, t, v).await {
+        Ok(p) => render(&p),
+        Err(r) => r,
+    }
+}
+
+async fn period_value(
+    state: AppState,
+    u: UserCtx,
+    id: Uuid,
+    form: FormMap,
+    target: bool,
+) -> Response {
+    // The two forms share a page, so the target form's fields have their own names.
+    let (pf, vf) = if target {
+        ("target_period", "target")
+    } else {
+        ("period", "value")
+    };
+    let input = PeriodValueInput {
+        period: form.s(pf),
+        value: form.s(vf),
+        evidence: form.s("evidence"),
+    };
+    let by = By::User(u.actor());
+    let r = if target {
+        state.app.set_target(by, id, &input).await
+    } else {
+        state.app.add_value(by, id, &input).await
+    };
+    match r {
+        Ok(()) => Redirect::to(&format!("/results/indicators/{id}")).into_response(),
+        Err(atlas_core::Error::Rule(RuleError::Invalid(mut errors))) => {
+            for e in &mut errors.0 {
+                match e.field.as_str() {
+                    "period" => pf.clone_into(&mut e.field),
+                    "value" => vf.clone_into(&mut e.field),
+                    _ => {}
+                }
+            }
+            let mut kept = FormState {
+                errors,
+                ..FormState::default()
+            };
+            kept.values.insert(pf.into(), input.period.clone());
+            kept.values.insert(vf.into(), input.value.clone());
+            kept.values
+                .insert("evidence".into(), input.evidence.clone());
+            let fresh = fresh_forms(&state);
+            let (t, v) = if target {
+                (kept, fresh.1)
+            } else {
+                (fresh.0, kept)
+            };
+            match indicator_page(&state, &u, id, t, v).await {
+                Ok(p) => render_status(StatusCode::UNPROCESSABLE_ENTITY, &p),
+                Err(r) => r,
+            }
+        }
+        Err(e) => err(e),
+    }
+}
+
+/// POST /results/indicators/{id}/targets
+pub async fn set_target(
+    State(state): State<AppState>,
+    u: UserCtx,
+    Path(id): Path<Uuid>,
+    form: FormMap,
+) -> Response {
+    period_value(state, u, id, form, true).await
+}
+
+/// POST /results/indicators/{id}/values
+pub async fn add_value(
+    State(state): State<AppState>,
+    u: UserCtx,
+    Path(id): Path<Uuid>,
+    form: FormMap,
+) -> Response {
+    period_value(state, u, id, form, false).await
 }
