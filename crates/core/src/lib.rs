@@ -14,6 +14,8 @@ pub mod demo;
 pub mod directory;
 pub mod jobs;
 pub mod password;
+pub mod results;
+pub mod results_demo;
 pub mod training;
 pub mod training_adaptation;
 pub mod training_demo;

@@ -229,10 +229,11 @@ impl App {
         let total = marks.len();
         let mut done = 0;
         for chunk in marks.chunks(5000) {
-            st::upsert_marks(&mut tx, chunk, taken_by, now).await?;
+            st::write_marks(&mut tx, chunk, taken_by, now).await?;
             done += chunk.len();
             progress(done, total);
         }
+        st::recount_course(&mut tx, course).await?;
         sum.marks = total;
         let ev = NewEvent::new(
             by.audit_actor(),

@@ -71,6 +71,12 @@ pub enum Action {
     ReadAdaptations,
     /// Create and change an institution's adaptation of the curriculum.
     ManageAdaptations,
+    /// Read a country's gap assessment, models of practice, key results and fact sheet
+    /// preview (no personal data).
+    ReadResults,
+    /// Edit a country's gap assessment, models of practice (and move them through their
+    /// lifecycle) and fact sheet profile, including publishing it.
+    ManageResults,
 }
 
 /// How far an action reaches for a role.
@@ -131,7 +137,7 @@ pub fn scope(role: Role, action: Action) -> Option<Scope> {
             TrainingCoordinator | Facilitator => Some(Scope::Institution),
             _ => None,
         },
-        Action::ReadTrainingFigures => match role {
+        Action::ReadTrainingFigures | Action::ReadResults => match role {
             Admin | ProgramStaff | Observer => Some(Scope::All),
             _ => Some(Scope::Country),
         },
@@ -146,6 +152,11 @@ pub fn scope(role: Role, action: Action) -> Option<Scope> {
             Admin => Some(Scope::All),
             ProgramStaff => Some(Scope::Country),
             TrainingCoordinator => Some(Scope::Institution),
+            _ => None,
+        },
+        Action::ManageResults => match role {
+            Admin => Some(Scope::All),
+            ProgramStaff => Some(Scope::Country),
             _ => None,
         },
     }
@@ -431,6 +442,49 @@ mod tests {
         assert_eq!(
             list_scope(&actor(Role::Caseworker, "TH"), Action::ReadTrainingFigures),
             Ok(ListScope::Country(CountryCode::parse("TH").unwrap()))
+        );
+    }
+
+    #[test]
+    fn results_are_edited_by_program_staff_of_the_country_and_read_by_everyone_in_scope() {
+        let staff = actor(Role::ProgramStaff, "AR");
+        assert_eq!(
+            authorize(&staff, Action::ManageResults, Some(&owner("AR"))),
+            Ok(())
+        );
+        assert_eq!(
+            authorize(&staff, Action::ManageResults, Some(&owner("PY"))),
+            Err(Error::NotFound)
+        );
+        assert_eq!(
+            authorize_create(&staff, Action::ManageResults, &owner("PY")),
+            Err(Error::Forbidden)
+        );
+        let admin = actor(Role::Admin, "AR");
+        assert_eq!(
+            authorize(&admin, Action::ManageResults, Some(&owner("TH"))),
+            Ok(())
+        );
+        for role in [Role::Observer, Role::TrainingCoordinator, Role::Caseworker] {
+            let a = actor(role, "AR");
+            assert_eq!(scope(role, Action::ManageResults), None, "{role}");
+            assert_eq!(
+                authorize(&a, Action::ManageResults, Some(&owner("AR"))),
+                Err(Error::NotFound)
+            );
+        }
+        assert_eq!(
+            list_scope(&actor(Role::Observer, "AR"), Action::ReadResults),
+            Ok(ListScope::All)
+        );
+        let th = actor(Role::MunicipalOfficial, "TH");
+        assert_eq!(
+            authorize(&th, Action::ReadResults, Some(&owner("AR"))),
+            Err(Error::NotFound)
+        );
+        assert_eq!(
+            authorize(&th, Action::ReadResults, Some(&owner("TH"))),
+            Ok(())
         );
     }
 

@@ -10,6 +10,7 @@ pub mod certificate;
 pub mod clock;
 pub mod directory;
 pub mod error;
+pub mod results;
 pub mod training;
 pub mod training_adaptation;
 pub mod training_import;

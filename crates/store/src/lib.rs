@@ -14,6 +14,7 @@ pub mod auth;
 pub mod db;
 pub mod directory;
 pub mod jobs;
+pub mod results;
 pub mod training;
 pub mod training_adaptation;
 pub mod training_material;

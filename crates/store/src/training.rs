@@ -758,15 +758,41 @@ pub async fn export_marks(db: &Db, course: Uuid) -> anyhow::Result<Vec<ExportMar
     on_db!(db, p => sqlx::query_as(sql).bind(course).fetch_all(p).await).context("export marks")
 }
 
-/// Records or replaces many marks, `(session, participant, status)`, a few hundred per
-/// statement (a large import is dominated by round trips otherwise). The same
-/// (session, participant) must not appear twice in `marks`.
-pub async fn upsert_marks(
+/// Writes many marks without refreshing `enrolment.attended`: the caller must call
+/// [`recount_course`] for the course before committing (an import writes in chunks and
+/// recounts once). PostgreSQL takes each chunk as arrays through `unnest` (one statement of
+/// four parameters); SQLite, a few hundred rows per statement.
+pub async fn write_marks(
     tx: &mut Tx,
     marks: &[(Uuid, Uuid, &str)],
     taken_by: Option<Uuid>,
     now: OffsetDateTime,
 ) -> anyhow::Result<()> {
+    const UPSERT: &str = "on conflict (training_session_id, participant_id) \
+        do update set status = excluded.status, taken_by = excluded.taken_by, taken_at = excluded.taken_at, updated_at = excluded.updated_at";
+    if let Tx::Pg(t) = tx {
+        for chunk in marks.chunks(10_000) {
+            let ids: Vec<Uuid> = chunk.iter().map(|_| Uuid::now_v7()).collect();
+            let sessions: Vec<Uuid> = chunk.iter().map(|m| m.0).collect();
+            let people: Vec<Uuid> = chunk.iter().map(|m| m.1).collect();
+            let statuses: Vec<String> = chunk.iter().map(|m| m.2.to_owned()).collect();
+            let sql = format!(
+                "insert into attendance (attendance_id, training_session_id, participant_id, status, taken_by, taken_at, created_at, updated_at) \
+                 select x.a, x.s, x.p, x.st, $5, $6, $6, $6 from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[]) as x(a, s, p, st) {UPSERT}"
+            );
+            sqlx::query(&sql)
+                .bind(&ids)
+                .bind(&sessions)
+                .bind(&people)
+                .bind(&statuses)
+                .bind(taken_by)
+                .bind(now)
+                .execute(&mut **t)
+                .await
+                .context("record attendance")?;
+        }
+        return Ok(());
+    }
     // 4 parameters per row plus 2 shared: well under both engines' limits.
     for chunk in marks.chunks(500) {
         let n = chunk.len() * 4;
@@ -785,8 +811,7 @@ pub async fn upsert_marks(
             .collect();
         let sql = format!(
             "insert into attendance (attendance_id, training_session_id, participant_id, status, taken_by, taken_at, created_at, updated_at) \
-             values {} on conflict (training_session_id, participant_id) \
-             do update set status = excluded.status, taken_by = excluded.taken_by, taken_at = excluded.taken_at, updated_at = excluded.updated_at",
+             values {} {UPSERT}",
             values.join(",")
         );
         on_tx!(tx, c => {
@@ -798,6 +823,26 @@ pub async fn upsert_marks(
         })
         .context("record attendance")?;
     }
+    Ok(())
+}
+
+/// Refreshes `enrolment.attended` for everyone enrolled in `course`.
+pub async fn recount_course(tx: &mut Tx, course: Uuid) -> anyhow::Result<()> {
+    let sql = format!("update enrolment set attended = {RECOUNT} where training_course_id = $1");
+    on_tx!(tx, c => sqlx::query(&sql).bind(course).execute(c).await.map(|_| ()))
+        .context("recount attendance")
+}
+
+/// Records or replaces many marks, `(session, participant, status)`, and refreshes the
+/// attended counts of the enrolments they touch. The same (session, participant) must not
+/// appear twice in `marks`.
+pub async fn upsert_marks(
+    tx: &mut Tx,
+    marks: &[(Uuid, Uuid, &str)],
+    taken_by: Option<Uuid>,
+    now: OffsetDateTime,
+) -> anyhow::Result<()> {
+    write_marks(tx, marks, taken_by, now).await?;
     // Refresh the attended counts of every enrolment these marks touch.
     let mut sessions: Vec<Uuid> = marks.iter().map(|(s, _, _)| *s).collect();
     sessions.sort_unstable();

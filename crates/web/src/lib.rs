@@ -130,9 +130,9 @@ async fn metrics_text(State(state): State<AppState>) -> Response {
 /// The whole application router.
 pub fn app(state: AppState) -> Router {
     use pages::{
-        account, admin, auth, certificates as cert, directory as dir, home, training as tr,
-        training_adaptation as tad, training_import as tri, training_material as trm,
-        training_tests as tt,
+        account, admin, auth, certificates as cert, directory as dir, home, results as res,
+        training as tr, training_adaptation as tad, training_import as tri,
+        training_material as trm, training_tests as tt,
     };
     let material_limit = DefaultBodyLimit::max(state.material_body_limit());
     let pages = Router::new()
@@ -304,6 +304,26 @@ pub fn app(state: AppState) -> Router {
             "/training/sessions/{id}/attendance",
             get(tr::roster).post(tr::take_attendance),
         )
+        .route("/results", get(res::index))
+        .route("/results/gaps", post(res::create_gap))
+        .route("/results/gaps/new", get(res::new_gap))
+        .route("/results/gaps/{id}", post(res::update_gap))
+        .route("/results/gaps/{id}/edit", get(res::edit_gap))
+        .route("/results/models", post(res::create_model))
+        .route("/results/models/new", get(res::new_model))
+        .route("/results/models/{id}", get(res::model))
+        .route("/results/models/{id}/moves", post(res::move_model))
+        .route(
+            "/results/countries/{code}/profile",
+            get(res::edit_profile).post(res::save_profile),
+        )
+        .route("/reports/factsheet", get(res::factsheet))
+        .route("/results/framework", get(res::framework))
+        .route("/results/framework/nodes", post(res::create_node))
+        .route("/results/framework/indicators", post(res::create_indicator))
+        .route("/results/indicators/{id}", get(res::indicator))
+        .route("/results/indicators/{id}/targets", post(res::set_target))
+        .route("/results/indicators/{id}/values", post(res::add_value))
         .route("/admin/users", get(admin::users).post(admin::create_user))
         .route("/admin/users/new", get(admin::new_user))
         .route("/admin/users/{id}", get(admin::user))
@@ -353,6 +373,7 @@ pub fn app(state: AppState) -> Router {
             "/api/v1/training/certificates/{code}",
             get(api::training::certificate),
         )
+        .route("/api/v1/results/key", get(api::results::key))
         .route("/api/v1/audit", get(api::audit::list));
     let ops = Router::new()
         .route("/healthz", get(healthz))

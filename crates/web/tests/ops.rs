@@ -108,6 +108,9 @@ async fn every_page_carries_strict_headers_and_loads_nothing_from_other_hosts() 
             format!("/admin/users/{me}"),
             "/admin/audit".into(),
             "/verify".into(),
+            "/results".into(),
+            "/results?country=AR".into(),
+            "/reports/factsheet?country=AR&lang=es".into(),
         ];
         for p in &pages {
             let r = c.get(p).await;

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod directory;
 pub mod openapi;
+pub mod results;
 pub mod training;
 
 use crate::error::ErrorInfo;

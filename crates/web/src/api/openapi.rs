@@ -69,6 +69,33 @@ fn list_params() -> Vec<Value> {
     ]
 }
 
+/// The key results operation (kept apart: the document outgrows `json!`'s recursion).
+fn key_results_path() -> Value {
+    json!({
+        "get": op("Key results of a country computed from live data: training figures, models of practice by stage; figures of modules not built yet are null with status not_yet_recorded (no personal data)", "results",
+            json!([q("country", "ISO 3166-1 alpha-2 code: AR, LR, PY or TH; omitted means the caller's own country")]), None,
+            merge(json!({"200": ok("Key results", json!({"$ref": "#/components/schemas/KeyResults"}))}), errors(&["400", "401", "404"])), true)
+    })
+}
+
+/// The key results schema.
+fn key_results_schema() -> Value {
+    json!({"type": "object", "required": ["country", "individuals_trained", "institutions_targeted", "models_in_implementation", "mapping_exercises", "budget_allocated", "sources"], "properties": {
+                    "country": {"type": "string"},
+                    "individuals_trained": {"type": "integer", "description": "From the training module: distinct people who completed a course"},
+                    "institutions_targeted": {"type": "integer", "description": "From the training module: institutions with at least one course"},
+                    "institutions_integrated": {"type": "integer", "description": "From the training module: institutions with a course integrated into their own training"},
+                    "models_total": {"type": "integer", "description": "Differentiated Models of Practice of the country"},
+                    "models_in_implementation": {"type": "integer", "description": "Models implemented or institutionalised"},
+                    "all_models_in_implementation": {"type": "boolean", "description": "At least one model and every one implemented or institutionalised"},
+                    "models_by_stage": {"type": "object", "description": "Every lifecycle stage (developed, piloted, evaluated, refined, implemented, institutionalised) with its number of models", "additionalProperties": {"type": "integer"}},
+                    "mapping_exercises": {"type": ["integer", "null"], "description": "From the cartography module; null until it records data"},
+                    "budget_allocated": {"description": "From the cartography module (joint action plans), in major units; null until it records data",
+                        "oneOf": [{"type": "null"}, {"type": "object", "required": ["amount", "currency"], "properties": {"amount": {"type": "integer"}, "currency": {"type": "string", "description": "ISO 4217"}}}]},
+                    "sources": {"type": "object", "description": "For each figure: the module it comes from and whether it is recorded",
+                        "additionalProperties": {"type": "object", "properties": {"module": {"type": "string"}, "status": {"type": "string", "enum": ["recorded", "not_yet_recorded"]}}}}}})
+}
+
 /// The document.
 pub fn document() -> Value {
     let sref = |n: &str| json!({"$ref": format!("#/components/schemas/{n}")});
@@ -87,7 +114,7 @@ pub fn document() -> Value {
         "info": {
             "title": "ATLAS API",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Directory, accounts, training figures and curriculum material, and audit of the ATLAS platform. Authenticate with POST /api/v1/auth/token and send `Authorization: Bearer <token>`. Errors are RFC 9457 problem details; lists use cursor pagination (`next_cursor`)."
+            "description": "Directory, accounts, training figures and curriculum material, key results, and audit of the ATLAS platform. Authenticate with POST /api/v1/auth/token and send `Authorization: Bearer <token>`. Errors are RFC 9457 problem details; lists use cursor pagination (`next_cursor`)."
         },
         "servers": [{"url": "/"}],
         "security": [{"bearer": []}],
@@ -150,6 +177,7 @@ pub fn document() -> Value {
                     json!([]), Some(json!({"type": "object", "description": "The credential JSON as issued, with its proof"})),
                     merge(json!({"200": ok("The verdict", sref("CredentialCheck"))}), errors(&["400", "415"])), false)
             },
+            "/api/v1/results/key": key_results_path(),
             "/api/v1/openapi.json": {
                 "get": op("This document", "meta", json!([]), None, json!({"200": {"description": "OpenAPI document", "content": {"application/json": {}}}}), false)
             }
@@ -224,6 +252,7 @@ pub fn document() -> Value {
                     "uploaded_by": {"type": ["string", "null"], "description": "Display name of the uploader (null: the server operator)"},
                     "created_at": {"type": "string", "format": "date-time"},
                     "download_path": {"type": "string", "description": "Download page route; needs a signed-in browser session (cookies), not a bearer token"}}},
+                "KeyResults": key_results_schema(),
                 "TrainingGroup": {"type": "object", "properties": {"key": {"type": "string"}, "individuals_trained": {"type": "integer"}}},
                 "AuditEvent": {"type": "object", "properties": {
                     "seq": {"type": "integer"}, "audit_event_id": {"type": "string", "format": "uuid"}, "occurred_at": {"type": "string", "format": "date-time"},

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod certificates;
 pub mod directory;
 pub mod home;
+pub mod results;
 pub mod training;
 pub mod training_adaptation;
 pub mod training_import;
@@ -44,6 +45,7 @@ pub struct Shell {
     pub nav_users: bool,
     pub nav_audit: bool,
     pub nav_training: bool,
+    pub nav_results: bool,
     pub title: String,
 }
 
@@ -72,6 +74,7 @@ impl Shell {
             nav_users: session.is_some_and(|s| can(&s.actor, Action::ManageUsers)),
             nav_audit: session.is_some_and(|s| can(&s.actor, Action::ReadAudit)),
             nav_training: session.is_some_and(|s| can(&s.actor, Action::ReadTrainingFigures)),
+            nav_results: session.is_some_and(|s| can(&s.actor, Action::ReadResults)),
             title: i18n.t(title_key),
         }
     }
