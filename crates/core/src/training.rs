@@ -176,7 +176,7 @@ async fn revision(
     .await
 }
 
-async fn record_revision(
+pub(crate) async fn record_revision(
     tx: &mut atlas_store::Tx,
     by: By<'_>,
     entity_type: &str,

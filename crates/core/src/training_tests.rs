@@ -117,20 +117,17 @@ async fn question_revision(
     q: &QuestionRow,
     now: time::OffsetDateTime,
 ) -> Result<()> {
-    st::insert_revision(
+    let snapshot = serde_json::to_string(q).context("snapshot question")?;
+    crate::training::record_revision(
         tx,
-        &st::RevisionRow {
-            training_revision_id: Uuid::now_v7(),
-            entity_type: "training_question".into(),
-            entity_id: q.training_question_id,
-            version: q.version,
-            snapshot: serde_json::to_string(q).context("snapshot question")?,
-            changed_by: by.audit_actor().map(|a| a.0),
-            created_at: now,
-        },
+        by,
+        "training_question",
+        q.training_question_id,
+        q.version,
+        snapshot,
+        now,
     )
-    .await?;
-    Ok(())
+    .await
 }
 
 fn parse_kind_ids(

@@ -1,8 +1,8 @@
 //! Administration: user accounts and the audit log.
 
+use super::err;
 use super::{FormState, Shell, render, render_status};
 use crate::AppState;
-use crate::error::AppError;
 use crate::extract::{FormMap, Params, UserCtx};
 use askama::Template;
 use atlas_core::By;
@@ -56,10 +56,6 @@ struct AuditPage {
     query: String,
     next: Option<String>,
     filter_error: Option<&'static str>,
-}
-
-fn err(e: impl Into<AppError>) -> Response {
-    e.into().into_response()
 }
 
 /// GET /admin/users

@@ -2,9 +2,9 @@
 //! certificate for course managers, and the public verification pages (`/verify`), which
 //! need no sign-in and show only the name, course, institution, date and validity.
 
+use super::err;
 use super::{Shell, render};
 use crate::AppState;
-use crate::error::AppError;
 use crate::extract::{Ctx, FormMap, Params, UserCtx};
 use askama::Template;
 use atlas_core::By;
@@ -14,10 +14,6 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use uuid::Uuid;
-
-fn err(e: impl Into<AppError>) -> Response {
-    e.into().into_response()
-}
 
 /// The absolute verification URL of a code: under the configured public URL, else on
 /// the host the request came to (https when cookies are marked secure, i.e. behind TLS).

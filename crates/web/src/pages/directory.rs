@@ -1,8 +1,8 @@
 //! Directory pages: countries, areas and institutions — list, view, create, edit.
 
+use super::err;
 use super::{FormState, Shell, render, render_status};
 use crate::AppState;
-use crate::error::AppError;
 use crate::extract::{FormMap, Params, UserCtx};
 use askama::Template;
 use atlas_core::By;
@@ -126,10 +126,6 @@ fn visible_countries(actor: &Actor) -> Vec<String> {
 
 fn when(t: time::OffsetDateTime) -> String {
     format!("{} {:02}:{:02} UTC", t.date(), t.hour(), t.minute())
-}
-
-fn err(e: impl Into<AppError>) -> Response {
-    e.into().into_response()
 }
 
 /// GET /directory

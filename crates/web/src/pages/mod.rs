@@ -172,6 +172,20 @@ pub fn render<T: Template>(t: &T) -> Response {
 }
 
 /// Renders a template with a status (422 for a rejected form).
+/// The error page or problem document of a failed use case.
+pub(crate) fn err(e: impl Into<AppError>) -> Response {
+    e.into().into_response()
+}
+
+/// The status of a rejected form: 409 when the record changed meanwhile, else 422.
+pub(crate) fn status_of(stale: bool) -> StatusCode {
+    if stale {
+        StatusCode::CONFLICT
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    }
+}
+
 pub fn render_status<T: Template>(status: StatusCode, t: &T) -> Response {
     match t.render() {
         Ok(html) => (status, Html(html)).into_response(),

@@ -6,8 +6,8 @@
 //! each indicator's page (targets, manual values with evidence).
 
 use super::{FormState, Shell, render, render_status};
+use super::{err, status_of};
 use crate::AppState;
-use crate::error::AppError;
 use crate::extract::{Ctx, FormMap, Params, UserCtx};
 use crate::i18n::{I18n, Lang};
 use askama::Template;
@@ -29,20 +29,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use uuid::Uuid;
 
-fn err(e: impl Into<AppError>) -> Response {
-    e.into().into_response()
-}
-
 fn when(t: time::OffsetDateTime) -> String {
     t.date().to_string()
-}
-
-fn status_of(stale: bool) -> StatusCode {
-    if stale {
-        StatusCode::CONFLICT
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    }
 }
 
 fn may_manage(actor: &Actor, country: &CountryCode) -> bool {

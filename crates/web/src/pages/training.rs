@@ -3,8 +3,8 @@
 //! page with sessions, facilitators and enrolments) and the attendance roster of a session.
 
 use super::{FormState, Shell, render, render_status};
+use super::{err, status_of};
 use crate::AppState;
-use crate::error::AppError;
 use crate::extract::{FormMap, Params, UserCtx};
 use askama::Template;
 use atlas_core::By;
@@ -27,24 +27,12 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use uuid::Uuid;
 
-fn err(e: impl Into<AppError>) -> Response {
-    e.into().into_response()
-}
-
 fn codes<T: Copy>(all: &[T], f: fn(T) -> &'static str) -> Vec<&'static str> {
     all.iter().map(|v| f(*v)).collect()
 }
 
 fn when(t: time::OffsetDateTime) -> String {
     format!("{} {:02}:{:02} UTC", t.date(), t.hour(), t.minute())
-}
-
-fn status_of(stale: bool) -> StatusCode {
-    if stale {
-        StatusCode::CONFLICT
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    }
 }
 
 #[derive(Template)]

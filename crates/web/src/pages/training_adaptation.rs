@@ -5,6 +5,7 @@
 //! `training_material`: list, download links, upload form and remove buttons for those
 //! who manage the adaptation). Plain forms and POST–redirect–GET; no JavaScript.
 
+use super::err;
 use super::training_material::{self as material, MaterialSection};
 use super::{FormState, Shell, render, render_status};
 use crate::AppState;
@@ -26,10 +27,6 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use uuid::Uuid;
-
-fn err(e: impl Into<AppError>) -> Response {
-    e.into().into_response()
-}
 
 fn stages() -> Vec<&'static str> {
     CourseStage::ALL.iter().map(|c| c.as_str()).collect()

@@ -3,9 +3,9 @@
 //! report (422, every bad row and column in the user's language) or summary, the CSV
 //! template, and the participant and attendance exports (CSV, XLSX) for course managers.
 
+use super::err;
 use super::{Shell, render_status};
 use crate::AppState;
-use crate::error::AppError;
 use crate::extract::UserCtx;
 use crate::i18n::I18n;
 use askama::Template;
@@ -18,10 +18,6 @@ use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use uuid::Uuid;
-
-fn err(e: impl Into<AppError>) -> Response {
-    e.into().into_response()
-}
 
 #[derive(Template)]
 #[template(path = "training/import.html")]

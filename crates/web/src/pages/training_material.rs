@@ -10,6 +10,7 @@
 //! / RFC 5987 encoded name), typed with the stored media type, `nosniff` and a sandboxing
 //! CSP, so an uploaded file is never rendered as a page of this site.
 
+use super::err;
 use super::{FormState, Shell, render_status};
 use crate::AppState;
 use crate::error::AppError;
@@ -27,10 +28,6 @@ use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use uuid::Uuid;
-
-fn err(e: impl Into<AppError>) -> Response {
-    e.into().into_response()
-}
 
 /// A size for people: bytes, KiB or MiB with at most one decimal.
 pub fn human_size(bytes: i64) -> String {

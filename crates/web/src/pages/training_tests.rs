@@ -3,9 +3,9 @@
 //! paper tests, and the public test page `/t/{token}` that participants open without
 //! signing in (no JavaScript; the answers never reach the page before submission).
 
+use super::err;
 use super::{FormState, Shell, render, render_status};
 use crate::AppState;
-use crate::error::AppError;
 use crate::extract::{Ctx, FormMap, Params, UserCtx};
 use askama::Template;
 use atlas_core::By;
@@ -18,10 +18,6 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use uuid::Uuid;
-
-fn err(e: impl Into<AppError>) -> Response {
-    e.into().into_response()
-}
 
 fn when(t: time::OffsetDateTime) -> String {
     format!("{} {:02}:{:02} UTC", t.date(), t.hour(), t.minute())
