@@ -16,6 +16,7 @@ pub mod jobs;
 pub mod password;
 pub mod results;
 pub mod results_demo;
+pub mod results_edit;
 pub mod training;
 pub mod training_adaptation;
 pub mod training_demo;

@@ -116,24 +116,34 @@ pub struct Factsheet {
     pub profile: Option<Profile>,
     pub models: Vec<ModelView>,
     pub key: KeyResults,
+    /// The profile's translations (per field; empty fields fall back to the own text).
+    pub profile_texts: Vec<atlas_store::results_edit::ProfileText>,
+    /// The models' translations.
+    pub model_texts: Vec<atlas_store::results_edit::ModelText>,
 }
 
-fn country_owner(c: &CountryCode) -> Owner {
+pub(crate) fn country_owner(c: &CountryCode) -> Owner {
     Owner {
         institution_id: None,
         country: c.clone(),
     }
 }
 
-fn stored_country(s: &str) -> Result<CountryCode> {
+pub(crate) fn stored_country(s: &str) -> Result<CountryCode> {
     Ok(CountryCode::parse(s).context("unknown country stored")?)
 }
 
-fn audit_event(by: By<'_>, action: &str, entity: &str, id: &str, summary: String) -> NewEvent {
+pub(crate) fn audit_event(
+    by: By<'_>,
+    action: &str,
+    entity: &str,
+    id: &str,
+    summary: String,
+) -> NewEvent {
     NewEvent::new(by.audit_actor(), action, entity, id, summary)
 }
 
-fn manage(by: By<'_>, owner: &Owner, create: bool) -> Result<()> {
+pub(crate) fn manage(by: By<'_>, owner: &Owner, create: bool) -> Result<()> {
     match by {
         By::User(a) if create => Ok(authorize_create(a, Action::ManageResults, owner)?),
         By::User(a) => Ok(authorize(a, Action::ManageResults, Some(owner))?),
@@ -359,6 +369,7 @@ impl App {
             created_at: at,
             updated_at: at,
             version: 1,
+            text_lang: d.text_lang.to_owned(),
         };
         let mut tx = self.db.begin().await?;
         let mut e = FieldErrors::new();
@@ -406,7 +417,20 @@ impl App {
     /// Moves a model to the next stage of its lifecycle with an evidence note; a move the
     /// lifecycle does not allow, a missing note or a stale version writes nothing.
     pub async fn move_model(&self, by: By<'_>, id: Uuid, input: &MoveInput) -> Result<Model> {
-        self.move_model_at(by, id, input, self.now()).await
+        self.move_model_at(by, id, input, None, self.now()).await
+    }
+
+    /// [`App::move_model`] with the file backing the evidence (a pilot report, the
+    /// evaluation's findings): the browser's file name and the bytes, checked like
+    /// training material (type by content, size limit). `None`: no file sent.
+    pub async fn move_model_with_file(
+        &self,
+        by: By<'_>,
+        id: Uuid,
+        input: &MoveInput,
+        file: Option<(&str, &[u8])>,
+    ) -> Result<Model> {
+        self.move_model_at(by, id, input, file, self.now()).await
     }
 
     /// [`App::move_model`] recorded at a given instant (the demo's past timeline).
@@ -415,6 +439,7 @@ impl App {
         by: By<'_>,
         id: Uuid,
         input: &MoveInput,
+        file: Option<(&str, &[u8])>,
         at: OffsetDateTime,
     ) -> Result<Model> {
         let mut tx = self.db.begin().await?;
@@ -430,14 +455,38 @@ impl App {
         if version != cur.version {
             return Err(RuleError::Stale.into());
         }
-        let d = MoveDraft::parse(input, from)?;
+        let d = MoveDraft::parse(input, from);
+        let checked = file.map(|(name, bytes)| {
+            atlas_domain::training_material::check_file(
+                name,
+                bytes,
+                self.settings.material_max_bytes,
+            )
+            .map(|(n, k)| (n, k, bytes))
+        });
+        let (d, checked) = match (d, checked) {
+            (Ok(d), None) => (d, None),
+            (Ok(d), Some(Ok(c))) => (d, Some(c)),
+            (d, c) => {
+                let mut e = match d {
+                    Err(RuleError::Invalid(e)) => e,
+                    Err(other) => return Err(other.into()),
+                    Ok(_) => FieldErrors::new(),
+                };
+                if let Some(Err(key)) = c {
+                    e.add("file", key);
+                }
+                return Err(RuleError::Invalid(e).into());
+            }
+        };
         if !st::set_model_stage(&mut tx, id, d.to.as_str(), at, version).await? {
             return Err(RuleError::Stale.into());
         }
+        let move_id = Uuid::now_v7();
         st::insert_move(
             &mut tx,
             &MoveRow {
-                model_move_id: Uuid::now_v7(),
+                model_move_id: move_id,
                 model_id: id,
                 from_stage: Some(from.as_str().to_owned()),
                 to_stage: d.to.as_str().to_owned(),
@@ -447,15 +496,37 @@ impl App {
             },
         )
         .await?;
-        let ev = audit_event(
-            by,
-            "results.model.move",
-            "model",
-            &id.to_string(),
-            format!("from={} to={}", from.as_str(), d.to.as_str()),
-        );
-        st_audit::append(&mut tx, self.now(), &ev).await?;
-        tx.commit().await?;
+        let mut summary = format!("from={} to={}", from.as_str(), d.to.as_str());
+        let mut written = None;
+        if let Some((file_name, kind, bytes)) = checked {
+            let f = atlas_store::results_edit::MoveFile {
+                model_move_id: move_id,
+                file_name,
+                media_type: kind.media_type().to_owned(),
+                size_bytes: i64::try_from(bytes.len()).unwrap_or(i64::MAX),
+                sha256: atlas_domain::training_material::sha256_hex(bytes),
+            };
+            summary.push_str(&format!(
+                " file_type={kind} size={} sha256={}",
+                f.size_bytes, f.sha256
+            ));
+            atlas_store::results_edit::insert_move_file(&mut tx, &f).await?;
+            written = Some(self.write_evidence(move_id, bytes).await?);
+        }
+        let ev = audit_event(by, "results.model.move", "model", &id.to_string(), summary);
+        let committed = async {
+            st_audit::append(&mut tx, self.now(), &ev).await?;
+            tx.commit().await
+        }
+        .await;
+        if let Err(e) = committed {
+            if let Some(path) = written
+                && let Err(rm) = std::fs::remove_file(&path)
+            {
+                tracing::warn!(error = %rm, "cannot remove the evidence file of a failed move");
+            }
+            return Err(e.into());
+        }
         Ok(Model {
             stage: d.to.as_str().to_owned(),
             updated_at: at,
@@ -489,6 +560,7 @@ impl App {
             factsheet_published: d.published,
             updated_at: now,
             version: 1,
+            text_lang: d.text_lang.to_owned(),
         };
         let mut tx = self.db.begin().await?;
         if input.version.trim().is_empty() {
@@ -502,14 +574,35 @@ impl App {
             }
             row.version = version + 1;
         }
+        let texts: Vec<atlas_store::results_edit::ProfileText> = d
+            .translations
+            .iter()
+            .map(|t| {
+                let f = |i: usize| t.fields.get(i).cloned().flatten().unwrap_or_default();
+                atlas_store::results_edit::ProfileText {
+                    lang: t.lang.to_owned(),
+                    overview: f(0),
+                    contact: f(1),
+                    funding: f(2),
+                }
+            })
+            .collect();
+        atlas_store::results_edit::set_profile_texts(&mut tx, country.as_str(), &texts).await?;
         let ev = audit_event(
             by,
             "results.profile.update",
             "country_profile",
             country.as_str(),
             format!(
-                "version={} published={}",
-                row.version, row.factsheet_published
+                "version={} published={} lang={} translations={}",
+                row.version,
+                row.factsheet_published,
+                row.text_lang,
+                texts
+                    .iter()
+                    .map(|t| t.lang.as_str())
+                    .collect::<Vec<_>>()
+                    .join(",")
             ),
         );
         st_audit::append(&mut tx, now, &ev).await?;
@@ -610,6 +703,8 @@ impl App {
             profile,
             models,
             key,
+            profile_texts: atlas_store::results_edit::profile_texts(&self.db, c).await?,
+            model_texts: atlas_store::results_edit::model_texts(&self.db, c).await?,
         })
     }
 }

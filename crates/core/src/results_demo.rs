@@ -11,6 +11,7 @@ use atlas_domain::directory::CountryCode;
 use atlas_domain::results::{
     GapInput, IndicatorInput, ModelInput, MoveInput, NodeInput, PeriodValueInput, ProfileInput,
 };
+use atlas_domain::results_edit::ModelEditInput;
 use std::collections::HashMap;
 use time::OffsetDateTime;
 use time::macros::datetime;
@@ -167,6 +168,93 @@ const OVERVIEW: &str = "Argentina's program strengthens the capacity of enforcem
 const CONTACT: &str = "Program office, Buenos Aires — argentina@atlas-program.example";
 const FUNDING: &str = "Funding is provided by the United States Department of Labor. This material does not necessarily reflect the views or policies of the United States Department of Labor, nor does mention of trade names, commercial products, or organizations imply endorsement by the United States Government.";
 
+/// The profile in Spanish and Thai (the contact line is the same in every language).
+const PROFILE_TEXTS: &[(&str, &str)] = &[
+    (
+        "overview_es",
+        "El programa de Argentina fortalece la capacidad de los organismos de control y de protección social para abordar el trabajo infantil, el trabajo forzoso y la trata de personas. Comenzó con un diagnóstico que identificó brechas clave en el control y la coordinación, y respondió a cada una con un Modelo de Práctica Diferenciado, piloteado, evaluado, ajustado e implementado con socios nacionales, provinciales y municipales.",
+    ),
+    (
+        "funding_es",
+        "El financiamiento proviene del Departamento de Trabajo de los Estados Unidos. Este material no refleja necesariamente las opiniones o políticas del Departamento de Trabajo de los Estados Unidos, ni la mención de nombres comerciales, productos comerciales u organizaciones implica su aprobación por parte del Gobierno de los Estados Unidos.",
+    ),
+    (
+        "overview_th",
+        "โครงการในอาร์เจนตินาเสริมสร้างขีดความสามารถของหน่วยงานบังคับใช้กฎหมายและหน่วยงานคุ้มครองทางสังคมในการจัดการกับแรงงานเด็ก แรงงานบังคับ และการค้ามนุษย์ โครงการเริ่มจากการประเมินที่ระบุช่องว่างสำคัญด้านการบังคับใช้กฎหมายและการประสานงาน และตอบแต่ละช่องว่างด้วยรูปแบบการปฏิบัติที่แตกต่าง ซึ่งได้นำร่อง ประเมินผล ปรับปรุง และนำไปปฏิบัติร่วมกับภาคีระดับชาติ จังหวัด และเทศบาล",
+    ),
+    (
+        "funding_th",
+        "ได้รับทุนสนับสนุนจากกระทรวงแรงงานสหรัฐอเมริกา เอกสารนี้ไม่จำเป็นต้องสะท้อนความเห็นหรือนโยบายของกระทรวงแรงงานสหรัฐอเมริกา และการกล่าวถึงชื่อทางการค้า ผลิตภัณฑ์ หรือองค์กรไม่ได้หมายความว่ารัฐบาลสหรัฐอเมริการับรอง",
+    ),
+];
+
+/// The models' names and summaries in Spanish and Thai, in the order of [`MODELS`].
+const MODEL_TEXTS: &[[&str; 4]] = &[
+    [
+        "Programa de Capacitación para la Aplicación de la Ley",
+        "Un currículo maestro de 5 módulos y 31 presentaciones sobre identificación, investigación, derivación, persecución penal y condena, adaptado y dictado por instituciones socias dentro de sus propios marcos de formación.",
+        "โครงการฝึกอบรมการบังคับใช้กฎหมาย",
+        "หลักสูตรแม่บท 5 โมดูลและ 31 บทนำเสนอ ว่าด้วยการคัดแยก การสืบสวน การส่งต่อ การฟ้องร้อง และการพิพากษา ซึ่งสถาบันภาคีปรับใช้และจัดอบรมภายในกรอบการฝึกอบรมของตนเอง",
+    ],
+    [
+        "Cartografía Social",
+        "Vecinos y actores de un barrio mapean su espacio, sus instituciones, sus relaciones y las vulnerabilidades que alimentan el TI, el TF y la trata, y acuerdan un plan de acción conjunto con funcionarios municipales y provinciales.",
+        "แผนที่ทางสังคม",
+        "ผู้อยู่อาศัยและผู้มีส่วนได้ส่วนเสียของชุมชนร่วมกันทำแผนที่พื้นที่ สถาบัน ความสัมพันธ์ และความเปราะบางที่นำไปสู่แรงงานเด็ก แรงงานบังคับ และการค้ามนุษย์ และตกลงแผนปฏิบัติการร่วมกับเจ้าหน้าที่เทศบาลและจังหวัด",
+    ],
+    [
+        "Guía de Implementación Local",
+        "Indica a cada actor municipal cómo responder a las necesidades de una víctima: a quién llamar, en qué orden y en qué plazo, desde la identificación hasta la protección social.",
+        "คู่มือการดำเนินงานระดับท้องถิ่น",
+        "บอกผู้ปฏิบัติงานระดับเทศบาลแต่ละรายว่าจะตอบสนองความต้องการของผู้เสียหายอย่างไร ต้องโทรหาใคร ตามลำดับใด และภายในเวลาเท่าใด ตั้งแต่การคัดแยกจนถึงการคุ้มครองทางสังคม",
+    ],
+];
+
+/// Adds the Spanish and Thai text of the demo model `id` (at `version`).
+async fn translate_model(
+    app: &App,
+    id: uuid::Uuid,
+    version: i64,
+    gaps: &str,
+    partners: &str,
+) -> Result<()> {
+    let m = app
+        .model_for_edit_by(By::Operator, id)
+        .await
+        .context("demo model")?;
+    let Some(t) = MODELS
+        .iter()
+        .position(|x| x.0 == m.model.name)
+        .and_then(|i| MODEL_TEXTS.get(i))
+    else {
+        return Ok(());
+    };
+    let translated = [
+        ("name_es", t[0]),
+        ("summary_es", t[1]),
+        ("name_th", t[2]),
+        ("summary_th", t[3]),
+    ]
+    .iter()
+    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+    .collect();
+    app.update_model(
+        By::Operator,
+        id,
+        &ModelEditInput {
+            name: m.model.name.clone(),
+            summary: m.model.summary.clone(),
+            text_lang: m.model.text_lang.clone(),
+            gap_ids: gaps.to_owned(),
+            partner_ids: partners.to_owned(),
+            version: version.to_string(),
+            translated,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
 fn ids(inst: &HashMap<&str, String>, acronyms: &[&str]) -> Result<String> {
     let mut v = Vec::new();
     for a in acronyms {
@@ -196,6 +284,12 @@ pub async fn seed_results(app: &App, inst: &HashMap<&str, String>) -> Result<()>
         gap_ids.push(g.gap_id.to_string());
     }
     for (name, summary, module, gaps, partners, moves) in MODELS {
+        let gap_list = gaps
+            .iter()
+            .filter_map(|i| gap_ids.get(*i).cloned())
+            .collect::<Vec<_>>()
+            .join(",");
+        let partner_list = ids(inst, partners)?;
         let m = app
             .create_model_at(
                 By::Operator,
@@ -204,12 +298,9 @@ pub async fn seed_results(app: &App, inst: &HashMap<&str, String>) -> Result<()>
                     name: (*name).into(),
                     summary: (*summary).into(),
                     module: (*module).into(),
-                    gap_ids: gaps
-                        .iter()
-                        .filter_map(|i| gap_ids.get(*i).cloned())
-                        .collect::<Vec<_>>()
-                        .join(","),
-                    partner_ids: ids(inst, partners)?,
+                    gap_ids: gap_list.clone(),
+                    text_lang: "en".into(),
+                    partner_ids: partner_list.clone(),
                     evidence: "Model designed with partners in answer to the gap assessment."
                         .into(),
                 },
@@ -227,11 +318,13 @@ pub async fn seed_results(app: &App, inst: &HashMap<&str, String>) -> Result<()>
                         evidence: (*evidence).into(),
                         version: version.to_string(),
                     },
+                    None,
                     *at,
                 )
                 .await?;
             version = moved.version;
         }
+        translate_model(app, m.model_id, version, &gap_list, &partner_list).await?;
     }
     seed_framework(app).await?;
     let ar = CountryCode::parse("AR").context("AR is a program country")?;
@@ -242,6 +335,11 @@ pub async fn seed_results(app: &App, inst: &HashMap<&str, String>) -> Result<()>
             overview: OVERVIEW.into(),
             contact: CONTACT.into(),
             funding: FUNDING.into(),
+            text_lang: "en".into(),
+            translated: PROFILE_TEXTS
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
             published: "1".into(),
             version: String::new(),
         },

@@ -96,7 +96,7 @@ pub fn ensure_data_dir(dir: &Path) -> anyhow::Result<()> {
 }
 
 /// Writes `bytes` as `<dir>/<id>`: temporary file, flush, rename, flush of the folder.
-fn write_file(dir: &Path, id: Uuid, bytes: &[u8]) -> anyhow::Result<PathBuf> {
+pub(crate) fn write_file(dir: &Path, id: Uuid, bytes: &[u8]) -> anyhow::Result<PathBuf> {
     use std::io::Write;
     let tmp = dir.join(format!(".upload-{id}"));
     let path = dir.join(id.to_string());

@@ -10,7 +10,7 @@
 //!   evaluated → refined, then from refined either back to piloted (another pilot of the
 //!   refined model) or on to implemented → institutionalised. No stage is skipped, no
 //!   move goes from a stage to itself, and institutionalised is final;
-//! - every move carries an evidence note (a file is not part of this slice);
+//! - every move carries an evidence note, and may carry one file backing it;
 //! - long texts may hold line breaks but no other control characters;
 //! - reporting periods are calendar months, calendar quarters and the semi-annual periods
 //!   October–March and April–September ([`Period`]); every day falls in exactly one
@@ -195,6 +195,9 @@ pub struct ModelInput {
     pub summary: String,
     #[serde(deserialize_with = "lenient")]
     pub module: String,
+    /// The language the name and summary are written in (`en`, `es`, `th`).
+    #[serde(deserialize_with = "lenient")]
+    pub text_lang: String,
     #[serde(deserialize_with = "lenient")]
     pub gap_ids: String,
     #[serde(deserialize_with = "lenient")]
@@ -209,6 +212,7 @@ pub struct ModelDraft {
     pub name: String,
     pub summary: String,
     pub module: ModuleCode,
+    pub text_lang: &'static str,
     pub gap_ids: Vec<Uuid>,
     pub partner_ids: Vec<Uuid>,
     pub evidence: String,
@@ -221,14 +225,16 @@ impl ModelDraft {
         let name = required_text(&i.name, "name", 200, &mut e);
         let summary = long_text(&i.summary, "summary", 4000, &mut e);
         let module = choice(&i.module, ModuleCode::parse, "module", &mut e);
+        let text_lang = crate::results_edit::text_lang(&i.text_lang, &mut e);
         let gap_ids = id_list(&i.gap_ids, "gap_ids", &mut e);
         let partner_ids = id_list(&i.partner_ids, "partner_ids", &mut e);
         let evidence = long_text(&i.evidence, "evidence", 4000, &mut e);
-        match module {
-            Some(module) if e.is_empty() => Ok(Self {
+        match (module, text_lang) {
+            (Some(module), Some(text_lang)) if e.is_empty() => Ok(Self {
                 name,
                 summary,
                 module,
+                text_lang,
                 gap_ids,
                 partner_ids,
                 evidence,
@@ -293,6 +299,12 @@ pub struct ProfileInput {
     pub contact: String,
     #[serde(deserialize_with = "lenient")]
     pub funding: String,
+    /// The language overview, contact and funding are written in (`en`, `es`, `th`).
+    #[serde(deserialize_with = "lenient")]
+    pub text_lang: String,
+    /// Translations keyed `overview_<lang>`, `contact_<lang>`, `funding_<lang>`.
+    #[serde(skip)]
+    pub translated: std::collections::BTreeMap<String, String>,
     /// `1`, `true` or `on` publishes the fact sheet; anything else (or absent) does not.
     #[serde(deserialize_with = "lenient")]
     pub published: String,
@@ -306,6 +318,8 @@ pub struct ProfileDraft {
     pub overview: String,
     pub contact: String,
     pub funding: String,
+    pub text_lang: &'static str,
+    pub translations: Vec<crate::results_edit::Translation>,
     pub published: bool,
 }
 
@@ -316,13 +330,25 @@ impl ProfileDraft {
         let overview = long_text(&i.overview, "overview", 3000, &mut e);
         let contact = long_text(&i.contact, "contact", 500, &mut e);
         let funding = long_text(&i.funding, "funding", 1000, &mut e);
+        let lang = crate::results_edit::text_lang(&i.text_lang, &mut e);
+        let translations = crate::results_edit::translations(
+            &i.translated,
+            lang,
+            &crate::results_edit::PROFILE_TEXT,
+            &mut e,
+        );
         let published = matches!(i.published.trim(), "1" | "true" | "on");
-        e.into_result(Self {
-            overview,
-            contact,
-            funding,
-            published,
-        })
+        match lang {
+            Some(text_lang) if e.is_empty() => Ok(Self {
+                overview,
+                contact,
+                funding,
+                text_lang,
+                translations,
+                published,
+            }),
+            _ => Err(Error::Invalid(e)),
+        }
     }
 }
 

@@ -35,6 +35,8 @@ pub struct ModelRow {
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
     pub version: i64,
+    /// The language `name` and `summary` are written in.
+    pub text_lang: String,
 }
 
 /// One entry of a model's timeline.
@@ -52,11 +54,15 @@ pub struct MoveRow {
 /// A timeline entry with the display name of who made the move (`None`: the operator).
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct MoveView {
+    pub model_move_id: Uuid,
     pub from_stage: Option<String>,
     pub to_stage: String,
     pub evidence: String,
     pub moved_by: Option<String>,
     pub moved_at: OffsetDateTime,
+    /// The evidence file's name and size, when the move has one.
+    pub file_name: Option<String>,
+    pub file_size: Option<i64>,
 }
 
 /// An institution linked to a gap or a model: (owner id, institution id, acronym).
@@ -77,12 +83,13 @@ pub struct ProfileRow {
     pub factsheet_published: bool,
     pub updated_at: OffsetDateTime,
     pub version: i64,
+    /// The language `overview`, `contact` and `funding` are written in.
+    pub text_lang: String,
 }
 
 const GAP_COLS: &str = "gap_id, country_code, title, description, severity, evidence_source, created_at, updated_at, version";
-const MODEL_COLS: &str =
-    "model_id, country_code, name, summary, module_code, stage, created_at, updated_at, version";
-const PROFILE_COLS: &str = "country_code, overview, contact, funding, factsheet_published <> 0 as factsheet_published, updated_at, version";
+const MODEL_COLS: &str = "model_id, country_code, name, summary, module_code, stage, created_at, updated_at, version, text_lang";
+const PROFILE_COLS: &str = "country_code, overview, contact, funding, factsheet_published <> 0 as factsheet_published, updated_at, version, text_lang";
 
 // ---- gaps ----
 
@@ -207,10 +214,10 @@ pub async fn insert_model(
     gaps: &[Uuid],
     partners: &[Uuid],
 ) -> anyhow::Result<()> {
-    let sql = format!("insert into model ({MODEL_COLS}) values ($1,$2,$3,$4,$5,$6,$7,$8,$9)");
+    let sql = format!("insert into model ({MODEL_COLS}) values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)");
     on_tx!(tx, c => sqlx::query(&sql)
         .bind(m.model_id).bind(&m.country_code).bind(&m.name).bind(&m.summary).bind(&m.module_code)
-        .bind(&m.stage).bind(m.created_at).bind(m.updated_at).bind(m.version)
+        .bind(&m.stage).bind(m.created_at).bind(m.updated_at).bind(m.version).bind(&m.text_lang)
         .execute(c).await.map(|_| ()))
     .context("insert model")?;
     for g in gaps {
@@ -254,8 +261,10 @@ pub async fn insert_move(tx: &mut Tx, m: &MoveRow) -> anyhow::Result<()> {
 
 /// A model's timeline, oldest first.
 pub async fn list_moves(db: &Db, model: Uuid) -> anyhow::Result<Vec<MoveView>> {
-    let sql = "select m.from_stage, m.to_stage, m.evidence, a.display_name as moved_by, m.moved_at \
+    let sql = "select m.model_move_id, m.from_stage, m.to_stage, m.evidence, a.display_name as moved_by, m.moved_at, \
+               f.file_name, f.size_bytes as file_size \
                from model_move m left join account a on a.account_id = m.moved_by \
+               left join model_move_file f on f.model_move_id = m.model_move_id \
                where m.model_id = $1 order by m.moved_at, m.model_move_id";
     on_db!(db, p => sqlx::query_as(sql).bind(model).fetch_all(p).await).context("list model moves")
 }
@@ -294,11 +303,11 @@ pub async fn get_profile(db: &Db, country: &str) -> anyhow::Result<Option<Profil
 
 /// Inserts the first profile of a country (version 1); false when one exists already.
 pub async fn insert_profile(tx: &mut Tx, p: &ProfileRow) -> anyhow::Result<bool> {
-    let sql = "insert into country_profile (country_code, overview, contact, funding, factsheet_published, updated_at, version) \
-               values ($1,$2,$3,$4,$5,$6,1) on conflict (country_code) do nothing";
+    let sql = "insert into country_profile (country_code, overview, contact, funding, factsheet_published, updated_at, version, text_lang) \
+               values ($1,$2,$3,$4,$5,$6,1,$7) on conflict (country_code) do nothing";
     let n = on_tx!(tx, c => sqlx::query(sql)
         .bind(&p.country_code).bind(&p.overview).bind(&p.contact).bind(&p.funding)
-        .bind(i64::from(p.factsheet_published)).bind(p.updated_at)
+        .bind(i64::from(p.factsheet_published)).bind(p.updated_at).bind(&p.text_lang)
         .execute(c).await.map(|r| r.rows_affected()))
     .context("insert country profile")?;
     Ok(n == 1)
@@ -307,10 +316,10 @@ pub async fn insert_profile(tx: &mut Tx, p: &ProfileRow) -> anyhow::Result<bool>
 /// Updates a profile if its version is still `expected`; false when stale.
 pub async fn update_profile(tx: &mut Tx, p: &ProfileRow, expected: i64) -> anyhow::Result<bool> {
     let sql = "update country_profile set overview = $2, contact = $3, funding = $4, factsheet_published = $5, \
-               updated_at = $6, version = version + 1 where country_code = $1 and version = $7";
+               updated_at = $6, version = version + 1, text_lang = $8 where country_code = $1 and version = $7";
     let n = on_tx!(tx, c => sqlx::query(sql)
         .bind(&p.country_code).bind(&p.overview).bind(&p.contact).bind(&p.funding)
-        .bind(i64::from(p.factsheet_published)).bind(p.updated_at).bind(expected)
+        .bind(i64::from(p.factsheet_published)).bind(p.updated_at).bind(expected).bind(&p.text_lang)
         .execute(c).await.map(|r| r.rows_affected()))
     .context("update country profile")?;
     Ok(n == 1)

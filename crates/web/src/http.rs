@@ -257,7 +257,10 @@ pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Re
         let path = req.uri().path();
         let (limit, too_large) = if multipart && path.ends_with("/import") {
             (state.web.upload_body_limit(), None)
-        } else if multipart && path.ends_with("/material") {
+        } else if multipart
+            && (path.ends_with("/material")
+                || (path.starts_with("/results/models/") && path.ends_with("/moves")))
+        {
             // Cut off early, answered with a page that names the limit.
             let i18n = I18n::new(lang_of(req.headers()));
             let limit = crate::pages::training_material::limit_text(&state);

@@ -131,8 +131,8 @@ async fn metrics_text(State(state): State<AppState>) -> Response {
 pub fn app(state: AppState) -> Router {
     use pages::{
         account, admin, auth, certificates as cert, directory as dir, home, results as res,
-        training as tr, training_adaptation as tad, training_import as tri,
-        training_material as trm, training_tests as tt,
+        results_edit as res_edit, training as tr, training_adaptation as tad,
+        training_import as tri, training_material as trm, training_tests as tt,
     };
     let material_limit = DefaultBodyLimit::max(state.material_body_limit());
     let pages = Router::new()
@@ -311,8 +311,16 @@ pub fn app(state: AppState) -> Router {
         .route("/results/gaps/{id}/edit", get(res::edit_gap))
         .route("/results/models", post(res::create_model))
         .route("/results/models/new", get(res::new_model))
-        .route("/results/models/{id}", get(res::model))
-        .route("/results/models/{id}/moves", post(res::move_model))
+        .route(
+            "/results/models/{id}",
+            get(res::model).post(res_edit::update_model),
+        )
+        .route("/results/models/{id}/edit", get(res_edit::edit_model))
+        .route(
+            "/results/models/{id}/moves",
+            post(res::move_model).layer(material_limit),
+        )
+        .route("/results/moves/{id}/file", get(res_edit::move_file))
         .route(
             "/results/countries/{code}/profile",
             get(res::edit_profile).post(res::save_profile),
@@ -321,7 +329,19 @@ pub fn app(state: AppState) -> Router {
         .route("/results/framework", get(res::framework))
         .route("/results/framework/nodes", post(res::create_node))
         .route("/results/framework/indicators", post(res::create_indicator))
-        .route("/results/indicators/{id}", get(res::indicator))
+        .route(
+            "/results/indicators/{id}",
+            get(res::indicator).post(res_edit::update_indicator),
+        )
+        .route(
+            "/results/indicators/{id}/edit",
+            get(res_edit::edit_indicator),
+        )
+        .route("/results/framework/nodes/{id}", post(res_edit::update_node))
+        .route(
+            "/results/framework/nodes/{id}/edit",
+            get(res_edit::edit_node),
+        )
         .route("/results/indicators/{id}/targets", post(res::set_target))
         .route("/results/indicators/{id}/values", post(res::add_value))
         .route("/admin/users", get(admin::users).post(admin::create_user))

@@ -502,7 +502,10 @@ async fn an_unpublished_fact_sheet_is_not_found_for_the_public_but_previewed_by_
         assert_eq!((p.factsheet_published, p.version), (false, 2));
         let ev = t.audit("results.profile.update").await;
         assert_eq!(ev.len(), 2, "demo publish and the unpublish");
-        assert_eq!(ev[1].summary, "version=2 published=false");
+        assert_eq!(
+            ev[1].summary,
+            "version=2 published=false lang=en translations="
+        );
     }
 }
 

@@ -9,6 +9,7 @@ pub mod certificates;
 pub mod directory;
 pub mod home;
 pub mod results;
+pub mod results_edit;
 pub mod training;
 pub mod training_adaptation;
 pub mod training_import;

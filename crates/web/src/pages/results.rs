@@ -12,9 +12,7 @@ use crate::extract::{Ctx, FormMap, Params, UserCtx};
 use crate::i18n::{I18n, Lang};
 use askama::Template;
 use atlas_core::By;
-use atlas_core::results::{
-    Factsheet, Framework, GapView, IndicatorDetail, KeyResults, ModelDetail, Overview,
-};
+use atlas_core::results::{Framework, GapView, IndicatorDetail, KeyResults, ModelDetail, Overview};
 use atlas_domain::Error as RuleError;
 use atlas_domain::FieldErrors;
 use atlas_domain::auth::{Action, Actor, Owner, Scope, authorize, scope};
@@ -24,6 +22,7 @@ use atlas_domain::results::{
     ModuleCode, MoveInput, NodeInput, Period, PeriodKind, PeriodValueInput, ProfileInput,
     ResultLevel, Severity, allowed_moves,
 };
+use atlas_domain::results_edit::pick;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -312,6 +311,7 @@ struct ModelForm {
     gaps: Vec<(Uuid, String)>,
     institutions: Vec<(Uuid, String, String)>,
     modules: Vec<&'static str>,
+    langs: Vec<(&'static str, &'static str)>,
 }
 
 async fn model_form(
@@ -341,6 +341,7 @@ async fn model_form(
             .collect(),
         institutions,
         modules: ModuleCode::ALL.iter().map(|m| m.as_str()).collect(),
+        langs: super::results_edit::text_langs(),
     })
 }
 
@@ -352,7 +353,8 @@ pub async fn new_model(State(state): State<AppState>, u: UserCtx, p: Params) -> 
     if !may_manage(u.actor(), &country) {
         return err(RuleError::Forbidden);
     }
-    match model_form(&state, &u, FormState::default(), &country).await {
+    let f = FormState::with([("text_lang", u.ctx.i18n.lang.code().to_owned())]);
+    match model_form(&state, &u, f, &country).await {
         Ok(page) => render(&page),
         Err(r) => r,
     }
@@ -365,6 +367,12 @@ pub async fn create_model(State(state): State<AppState>, u: UserCtx, form: FormM
         name: form.s("name"),
         summary: form.s("summary"),
         module: form.s("module"),
+        // A form without the field writes in the language the user reads.
+        text_lang: form
+            .0
+            .get("text_lang")
+            .cloned()
+            .unwrap_or_else(|| u.ctx.i18n.lang.code().to_owned()),
         gap_ids: checked_ids(&form, "gap_ids"),
         partner_ids: checked_ids(&form, "partner_ids"),
         evidence: form.s("evidence"),
@@ -381,6 +389,7 @@ pub async fn create_model(State(state): State<AppState>, u: UserCtx, form: FormM
                     ("name", input.name.clone()),
                     ("summary", input.summary.clone()),
                     ("module", input.module.clone()),
+                    ("text_lang", input.text_lang.clone()),
                     ("gap_ids", input.gap_ids.clone()),
                     ("partner_ids", input.partner_ids.clone()),
                     ("evidence", input.evidence.clone()),
@@ -400,13 +409,23 @@ pub async fn create_model(State(state): State<AppState>, u: UserCtx, form: FormM
 struct ModelPage {
     s: Shell,
     d: ModelDetail,
-    /// Timeline rows: (date, from, to, evidence, who).
-    timeline: Vec<(String, String, String, String, String)>,
+    /// Timeline rows: (date, from, to, evidence, who, evidence file as (link, name, size)).
+    #[allow(clippy::type_complexity)]
+    timeline: Vec<(
+        String,
+        String,
+        String,
+        String,
+        String,
+        Option<(String, String, String)>,
+    )>,
     f: FormState,
     stale: bool,
     /// Stages the model may move to next (empty when the user may not move it).
     next: Vec<&'static str>,
     manage: bool,
+    /// The largest evidence file, as text.
+    limit: String,
 }
 
 async fn model_page(
@@ -436,6 +455,13 @@ async fn model_page(
                 m.moved_by
                     .clone()
                     .unwrap_or_else(|| s.t("results-operator")),
+                m.file_name.clone().map(|n| {
+                    (
+                        format!("/results/moves/{}/file", m.model_move_id),
+                        n,
+                        super::training_material::human_size(m.file_size.unwrap_or(0)),
+                    )
+                }),
             )
         })
         .collect();
@@ -461,6 +487,7 @@ async fn model_page(
         next,
         manage,
         d,
+        limit: super::training_material::limit_text(state),
     })
 }
 
@@ -472,19 +499,96 @@ pub async fn model(State(state): State<AppState>, u: UserCtx, Path(id): Path<Uui
     }
 }
 
-/// POST /results/models/{id}/moves
+/// Reads a move form: url-encoded, or multipart with an optional `file` (the evidence
+/// file). `Err` is the response for a body that cannot be read, `Ok(None)` a file over
+/// the limit.
+async fn read_move_form(
+    state: &AppState,
+    req: axum::extract::Request,
+) -> Result<Option<(MoveInput, Option<(String, Vec<u8>)>)>, Response> {
+    use axum::extract::{FromRequest, Multipart};
+    let multipart = req
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|c| c.starts_with("multipart/form-data"));
+    if !multipart {
+        let form = FormMap::from_request(req, state).await?;
+        return Ok(Some((
+            MoveInput {
+                stage: form.s("stage"),
+                evidence: form.s("evidence"),
+                version: form.s("version"),
+            },
+            None,
+        )));
+    }
+    let mut mp = Multipart::from_request(req, state)
+        .await
+        .map_err(IntoResponse::into_response)?;
+    let mut input = MoveInput::default();
+    let mut file = None;
+    loop {
+        let field = match mp.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Ok(None),
+            Err(e) => return Err((e.status(), e.body_text()).into_response()),
+        };
+        let name = field.name().unwrap_or("").to_owned();
+        if name == "file" {
+            let fname = field.file_name().unwrap_or("").to_owned();
+            match field.bytes().await {
+                // A file input left empty sends an empty part without a name.
+                Ok(b) if fname.is_empty() && b.is_empty() => {}
+                Ok(b) => file = Some((fname, b.to_vec())),
+                Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Ok(None),
+                Err(e) => return Err((e.status(), e.body_text()).into_response()),
+            }
+            continue;
+        }
+        let text = match field.text().await {
+            Ok(t) => t,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Ok(None),
+            Err(e) => return Err((e.status(), e.body_text()).into_response()),
+        };
+        match name.as_str() {
+            "stage" => input.stage = text,
+            "evidence" => input.evidence = text,
+            "version" => input.version = text,
+            _ => {}
+        }
+    }
+    Ok(Some((input, file)))
+}
+
+/// POST /results/models/{id}/moves (url-encoded, or multipart with an evidence file)
 pub async fn move_model(
     State(state): State<AppState>,
     u: UserCtx,
     Path(id): Path<Uuid>,
-    form: FormMap,
+    req: axum::extract::Request,
 ) -> Response {
-    let input = MoveInput {
-        stage: form.s("stage"),
-        evidence: form.s("evidence"),
-        version: form.s("version"),
+    let (input, file) = match read_move_form(&state, req).await {
+        Ok(Some(x)) => x,
+        Ok(None) => {
+            let f = FormState {
+                errors: FieldErrors::single("file", "material-file-too-large"),
+                ..Default::default()
+            };
+            return match model_page(&state, &u, id, Some(f), false).await {
+                Ok(p) => render_status(StatusCode::PAYLOAD_TOO_LARGE, &p),
+                Err(r) => r,
+            };
+        }
+        Err(r) => return r,
     };
-    let (errors, stale) = match state.app.move_model(By::User(u.actor()), id, &input).await {
+    let file_ref = file.as_ref().map(|(n, b)| (n.as_str(), b.as_slice()));
+    let (errors, stale) = match state
+        .app
+        .move_model_with_file(By::User(u.actor()), id, &input, file_ref)
+        .await
+    {
         Ok(_) => return Redirect::to(&format!("/results/models/{id}#timeline")).into_response(),
         Err(atlas_core::Error::Rule(RuleError::Invalid(errors))) => (errors, false),
         Err(atlas_core::Error::Rule(RuleError::Stale)) => (FieldErrors::new(), true),
@@ -511,6 +615,8 @@ struct ProfileForm {
     f: FormState,
     country: String,
     stale: bool,
+    langs: Vec<(&'static str, &'static str)>,
+    tr: Vec<super::results_edit::TrSet>,
 }
 
 /// GET /results/countries/{code}/profile
@@ -526,24 +632,41 @@ pub async fn edit_profile(
         Ok(p) => p,
         Err(e) => return err(e),
     };
-    let f = match p {
+    let mut f = match p {
         Some(p) => FormState::with([
             ("overview", p.overview),
             ("contact", p.contact),
             ("funding", p.funding),
+            ("text_lang", p.text_lang),
             (
                 "published",
                 if p.factsheet_published { "1" } else { "" }.to_owned(),
             ),
             ("version", p.version.to_string()),
         ]),
-        None => FormState::default(),
+        None => FormState::with([("text_lang", u.ctx.i18n.lang.code().to_owned())]),
     };
+    match state.app.profile_texts(u.actor(), &country).await {
+        Ok(texts) => {
+            for t in texts {
+                for (k, v) in [
+                    ("overview", t.overview),
+                    ("contact", t.contact),
+                    ("funding", t.funding),
+                ] {
+                    f.values.insert(format!("{k}_{}", t.lang), v);
+                }
+            }
+        }
+        Err(e) => return err(e),
+    }
     render(&ProfileForm {
         s: Shell::new(&u.ctx, "profile-title"),
         f,
         country: country.as_str().to_owned(),
         stale: false,
+        langs: super::results_edit::text_langs(),
+        tr: super::results_edit::profile_tr_sets(),
     })
 }
 
@@ -561,6 +684,15 @@ pub async fn save_profile(
         overview: form.s("overview"),
         contact: form.s("contact"),
         funding: form.s("funding"),
+        text_lang: form
+            .0
+            .get("text_lang")
+            .cloned()
+            .unwrap_or_else(|| u.ctx.i18n.lang.code().to_owned()),
+        translated: super::results_edit::tr_values(
+            &form,
+            &atlas_domain::results_edit::PROFILE_TEXT,
+        ),
         published: form.s("published"),
         version: form.s("version"),
     };
@@ -583,10 +715,12 @@ pub async fn save_profile(
             ("overview", input.overview.clone()),
             ("contact", input.contact.clone()),
             ("funding", input.funding.clone()),
+            ("text_lang", input.text_lang.clone()),
             ("published", input.published.clone()),
             ("version", input.version.clone()),
         ])
     };
+    f.values.extend(input.translated.clone());
     if stale {
         let cur = state.app.profile(u.actor(), &country).await.ok().flatten();
         f.values.insert(
@@ -601,6 +735,8 @@ pub async fn save_profile(
             f,
             country: country.as_str().to_owned(),
             stale,
+            langs: super::results_edit::text_langs(),
+            tr: super::results_edit::profile_tr_sets(),
         },
     )
 }
@@ -611,9 +747,12 @@ struct FactsheetPage {
     i: I18n,
     lang: &'static str,
     title: String,
-    sheet: Factsheet,
-    /// One paragraph per model: (name, module and stage line, summary, partners).
-    activities: Vec<(String, String, String, String)>,
+    /// One paragraph per model: (name, module and stage line, summary, partners, the
+    /// language of name and summary).
+    activities: Vec<(String, String, String, String, String)>,
+    /// Overview, contact and funding in the sheet's language where translated, each
+    /// with the language it is written in.
+    texts: Option<[(String, String); 3]>,
     sentences: Vec<String>,
     /// Other languages of this sheet: (code, native name, link).
     others: Vec<(&'static str, &'static str, String)>,
@@ -643,12 +782,26 @@ pub async fn factsheet(State(state): State<AppState>, ctx: Ctx, p: Params) -> Re
         Err(e) => return err(e),
     };
     let i = I18n::new(lang);
+    let code_of = lang.code();
     let activities = sheet
         .models
         .iter()
         .map(|m| {
+            let t = sheet
+                .model_texts
+                .iter()
+                .find(|t| t.model_id == m.model.model_id && t.lang == code_of);
+            let name = pick(&m.model.name, t.map(|t| t.name.as_str()));
+            let summary = pick(&m.model.summary, t.map(|t| t.summary.as_str()));
+            // The text's language for screen readers and hyphenation: the translation's
+            // when it is shown, else the model's own.
+            let text_lang = if std::ptr::eq(summary, m.model.summary.as_str()) {
+                m.model.text_lang.clone()
+            } else {
+                code_of.to_owned()
+            };
             (
-                m.model.name.clone(),
+                name.to_owned(),
                 i.ta(
                     "factsheet-model-line",
                     &[
@@ -656,15 +809,33 @@ pub async fn factsheet(State(state): State<AppState>, ctx: Ctx, p: Params) -> Re
                         ("stage", i.code("model-stage", &m.model.stage)),
                     ],
                 ),
-                m.model.summary.clone(),
+                summary.to_owned(),
                 m.partners
                     .iter()
                     .map(|p| p.1.as_str())
                     .collect::<Vec<_>>()
                     .join(", "),
+                text_lang,
             )
         })
         .collect();
+    let texts = sheet.profile.as_ref().map(|p| {
+        let t = sheet.profile_texts.iter().find(|t| t.lang == code_of);
+        let one = |own: &str, tr: Option<&str>| {
+            let v = pick(own, tr);
+            let l = if std::ptr::eq(v, own) {
+                p.text_lang.clone()
+            } else {
+                code_of.to_owned()
+            };
+            (v.to_owned(), l)
+        };
+        [
+            one(&p.overview, t.map(|t| t.overview.as_str())),
+            one(&p.contact, t.map(|t| t.contact.as_str())),
+            one(&p.funding, t.map(|t| t.funding.as_str())),
+        ]
+    });
     let sentences = key_sentences(&i, &sheet.key);
     let code = country.as_str();
     render(&FactsheetPage {
@@ -690,8 +861,8 @@ pub async fn factsheet(State(state): State<AppState>, ctx: Ctx, p: Params) -> Re
             .as_ref()
             .is_some_and(|p| p.factsheet_published),
         i,
-        sheet,
         activities,
+        texts,
         sentences,
     })
 }
