@@ -382,6 +382,8 @@ async fn framework_nodes_and_indicators_are_edited_with_version_checks_by_manage
         let node = nodes.iter().find(|n| n.level == "outcome").unwrap().clone();
         let npath = format!("/results/framework/nodes/{}", node.result_node_id);
         let mut staff = t.signed_in("program_staff").await;
+        let fw = staff.get("/results/framework?country=AR").await;
+        assert!(fw.body.contains(&format!("href=\"{npath}/edit\"")));
         let r = staff.get(&format!("{npath}/edit")).await;
         assert_eq!(r.status, StatusCode::OK, "{}", t.name());
         assert!(r.body.contains(&node.title));
@@ -411,6 +413,13 @@ async fn framework_nodes_and_indicators_are_edited_with_version_checks_by_manage
             .find(|i| i.unit == "percent")
             .unwrap();
         let ipath = format!("/results/indicators/{}", ind.indicator_id);
+        assert!(
+            staff
+                .get(&ipath)
+                .await
+                .body
+                .contains(&format!("href=\"{ipath}/edit\""))
+        );
         let r = staff.get(&format!("{ipath}/edit")).await;
         assert_eq!(r.status, StatusCode::OK);
         let edit = |baseline: &'static str, version: &'static str| {
