@@ -15,6 +15,7 @@ pub mod directory;
 pub mod jobs;
 pub mod password;
 pub mod results;
+pub mod results_dashboard;
 pub mod results_demo;
 pub mod results_edit;
 pub mod training;

@@ -77,6 +77,10 @@ pub enum Action {
     /// Edit a country's gap assessment, models of practice (and move them through their
     /// lifecycle) and fact sheet profile, including publishing it.
     ManageResults,
+    /// Read the records a results figure counts (institutions, models, manual entries
+    /// with who entered them; trained people also need `ManageCourses` over the country).
+    /// Observers read figures only, never names.
+    ReadResultRecords,
 }
 
 /// How far an action reaches for a role.
@@ -158,6 +162,11 @@ pub fn scope(role: Role, action: Action) -> Option<Scope> {
             Admin => Some(Scope::All),
             ProgramStaff => Some(Scope::Country),
             _ => None,
+        },
+        Action::ReadResultRecords => match role {
+            Admin | ProgramStaff => Some(Scope::All),
+            Observer => None,
+            _ => Some(Scope::Country),
         },
     }
 }

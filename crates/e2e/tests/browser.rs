@@ -302,6 +302,10 @@ async fn pages_work_without_javascript_and_fit_a_320_pixel_screen() {
         &format!("/training/curriculum/modules/{module}/questions"),
         &format!("/t/{token}"),
         "/account",
+        "/results/dashboard?country=AR&period=FY2026-H1",
+        "/results/dashboard",
+        "/results/records?source=individuals_trained&country=AR&period=FY2026-H1",
+        "/results/records?source=institutions_targeted&country=AR&period=FY2026-H1",
     ] {
         m.goto(format!("{base}{p}")).await.unwrap();
         let w = m

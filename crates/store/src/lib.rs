@@ -15,6 +15,7 @@ pub mod db;
 pub mod directory;
 pub mod jobs;
 pub mod results;
+pub mod results_dashboard;
 pub mod results_edit;
 pub mod training;
 pub mod training_adaptation;

@@ -344,6 +344,11 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/results/indicators/{id}/targets", post(res::set_target))
         .route("/results/indicators/{id}/values", post(res::add_value))
+        .route(
+            "/results/dashboard",
+            get(pages::results_dashboard::dashboard),
+        )
+        .route("/results/records", get(pages::results_dashboard::records))
         .route("/admin/users", get(admin::users).post(admin::create_user))
         .route("/admin/users/new", get(admin::new_user))
         .route("/admin/users/{id}", get(admin::user))

@@ -9,6 +9,8 @@ pub mod certificates;
 pub mod directory;
 pub mod home;
 pub mod results;
+pub mod results_charts;
+pub mod results_dashboard;
 pub mod results_edit;
 pub mod training;
 pub mod training_adaptation;

@@ -881,6 +881,8 @@ struct FrameworkPage {
     units: Vec<&'static str>,
     directions: Vec<&'static str>,
     sources: Vec<&'static str>,
+    /// Indicator id → the records behind its actual, for readers allowed to see them.
+    links: std::collections::HashMap<String, String>,
 }
 
 fn default_period(state: &AppState) -> Period {
@@ -916,6 +918,7 @@ async fn framework_page(
         units: IndicatorUnit::ALL.iter().map(|x| x.as_str()).collect(),
         directions: Direction::ALL.iter().map(|x| x.as_str()).collect(),
         sources: IndicatorSource::ALL.iter().map(|x| x.as_str()).collect(),
+        links: super::results_dashboard::framework_links(u.actor(), &fw),
         fw,
     })
 }
