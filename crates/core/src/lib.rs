@@ -18,6 +18,7 @@ pub mod results;
 pub mod results_dashboard;
 pub mod results_demo;
 pub mod results_edit;
+pub mod results_export;
 pub mod training;
 pub mod training_adaptation;
 pub mod training_demo;

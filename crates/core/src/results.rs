@@ -930,6 +930,7 @@ impl App {
             source: d.source.as_str().to_owned(),
             baseline: d.baseline,
             created_at: now,
+            disaggregations: atlas_domain::results_disagg::dimensions_code(&d.disaggregations),
         };
         st::insert_indicator(&mut tx, &row).await?;
         let ev = audit_event(
@@ -990,14 +991,48 @@ impl App {
 
     /// Records a manual value of a manual indicator for a period, with evidence.
     pub async fn add_value(&self, by: By<'_>, id: Uuid, input: &PeriodValueInput) -> Result<()> {
-        let ind = self.managed_indicator(by, id).await?;
+        self.add_value_parts(by, id, input, &Default::default())
+            .await
+    }
+
+    /// Records a manual value with its parts by the indicator's dimensions (form fields
+    /// `part-<dimension>-<category>`, see `domain::results_disagg::parse_parts`): every
+    /// dimension given must add up to the value, or nothing is written.
+    pub async fn add_value_parts(
+        &self,
+        by: By<'_>,
+        id: Uuid,
+        input: &PeriodValueInput,
+        parts: &std::collections::BTreeMap<String, String>,
+    ) -> Result<()> {
+        let (ind, c) = st::get_indicator(&self.db, id)
+            .await?
+            .ok_or(RuleError::NotFound)?;
+        let country = stored_country(&c)?;
+        manage(by, &country_owner(&country), false)?;
         if ind.source != IndicatorSource::Manual.as_str() {
             return Err(
                 RuleError::Invalid(FieldErrors::single("value", "indicator-not-manual")).into(),
             );
         }
         let unit = IndicatorUnit::parse(&ind.unit).context("unknown unit stored")?;
-        let d = PeriodValueDraft::manual(input, unit)?;
+        let dims = atlas_domain::results_disagg::stored_dimensions(&ind.disaggregations);
+        let d = PeriodValueDraft::manual(input, unit);
+        let parts = match &d {
+            Ok(d) if !dims.is_empty() => {
+                let directory = self.disaggregation_categories(&country).await?;
+                atlas_domain::results_disagg::parse_parts(parts, d.value, &dims, &directory)
+            }
+            _ => Ok(Vec::new()),
+        };
+        let (d, parts) = match (d, parts) {
+            (Ok(d), Ok(p)) => (d, p),
+            (Err(RuleError::Invalid(mut a)), Err(RuleError::Invalid(b))) => {
+                a.0.extend(b.0);
+                return Err(RuleError::Invalid(a).into());
+            }
+            (Err(e), _) | (_, Err(e)) => return Err(e.into()),
+        };
         let now = self.now();
         let code = d.period.code();
         let mut tx = self.db.begin().await?;
@@ -1011,12 +1046,17 @@ impl App {
             now,
         )
         .await?;
+        st::insert_parts(&mut tx, vid, &parts).await?;
         let ev = audit_event(
             by,
             "results.value.add",
             "indicator",
             &id.to_string(),
-            format!("period={code} value={} entry={vid}", d.value),
+            format!(
+                "period={code} value={} entry={vid} parts={}",
+                d.value,
+                parts.len()
+            ),
         );
         st_audit::append(&mut tx, now, &ev).await?;
         tx.commit().await?;

@@ -457,6 +457,13 @@ async fn seed_framework(app: &App) -> Result<()> {
                         direction: "increase".into(),
                         source: (*source).into(),
                         baseline: (*baseline).into(),
+                        // People trained are reported by sex, age, role, institution
+                        // and province, as donors ask.
+                        disaggregations: if *source == "individuals_trained" {
+                            "sex,age_band,role,institution,province".into()
+                        } else {
+                            String::new()
+                        },
                     },
                 )
                 .await?;

@@ -12,6 +12,7 @@ pub mod directory;
 pub mod error;
 pub mod results;
 pub mod results_dashboard;
+pub mod results_disagg;
 pub mod results_edit;
 pub mod training;
 pub mod training_adaptation;

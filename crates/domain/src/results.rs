@@ -599,6 +599,10 @@ pub struct IndicatorInput {
     pub source: String,
     #[serde(deserialize_with = "lenient")]
     pub baseline: String,
+    /// Dimensions to break the figure down by (`sex,age_band,role,institution,province`);
+    /// empty for none.
+    #[serde(deserialize_with = "lenient")]
+    pub disaggregations: String,
 }
 
 /// A parsed indicator.
@@ -611,6 +615,7 @@ pub struct IndicatorDraft {
     pub direction: Direction,
     pub source: IndicatorSource,
     pub baseline: Option<i64>,
+    pub disaggregations: Vec<crate::results_disagg::Disaggregation>,
 }
 
 impl IndicatorDraft {
@@ -636,6 +641,13 @@ impl IndicatorDraft {
             (false, Some(u)) => value_of(&i.baseline, u, "baseline", &mut e),
             (false, None) => None,
         };
+        let disaggregations = crate::results_disagg::parse_dimensions(
+            &i.disaggregations,
+            unit,
+            source,
+            "disaggregations",
+            &mut e,
+        );
         match (node, unit, direction, source) {
             (Some(result_node_id), Some(unit), Some(direction), Some(source)) if e.is_empty() => {
                 Ok(Self {
@@ -646,6 +658,7 @@ impl IndicatorDraft {
                     direction,
                     source,
                     baseline,
+                    disaggregations,
                 })
             }
             _ => Err(Error::Invalid(e)),
@@ -856,6 +869,7 @@ mod tests {
             direction: "increase".into(),
             source: source.into(),
             baseline: String::new(),
+            disaggregations: String::new(),
         };
         let Err(Error::Invalid(e)) = IndicatorDraft::parse(&ind("percent", "individuals_trained"))
         else {

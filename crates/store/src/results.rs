@@ -351,6 +351,8 @@ pub struct IndicatorRow {
     pub source: String,
     pub baseline: Option<i64>,
     pub created_at: OffsetDateTime,
+    /// Dimension codes separated by commas (`domain::results_disagg::stored_dimensions`).
+    pub disaggregations: String,
 }
 
 /// A manual value with who entered it.
@@ -364,7 +366,7 @@ pub struct ValueView {
 }
 
 const NODE_COLS: &str = "result_node_id, country_code, parent_id, level, code, title, created_at";
-const IND_COLS: &str = "indicator_id, result_node_id, title, definition, unit, direction, source, baseline, created_at";
+const IND_COLS: &str = "indicator_id, result_node_id, title, definition, unit, direction, source, baseline, created_at, disaggregations";
 
 /// Nodes of a country, by code.
 pub async fn list_nodes(db: &Db, country: &str) -> anyhow::Result<Vec<NodeRow>> {
@@ -392,7 +394,7 @@ pub async fn insert_node(tx: &mut Tx, n: &NodeRow) -> anyhow::Result<()> {
 
 /// Indicators of a country's nodes.
 pub async fn list_indicators(db: &Db, country: &str) -> anyhow::Result<Vec<IndicatorRow>> {
-    let sql = "select i.indicator_id, i.result_node_id, i.title, i.definition, i.unit, i.direction, i.source, i.baseline, i.created_at \
+    let sql = "select i.indicator_id, i.result_node_id, i.title, i.definition, i.unit, i.direction, i.source, i.baseline, i.created_at, i.disaggregations \
                from indicator i join result_node n on n.result_node_id = i.result_node_id \
                where n.country_code = $1 order by i.created_at, i.indicator_id";
     on_db!(db, p => sqlx::query_as(sql).bind(country).fetch_all(p).await).context("list indicators")
@@ -415,10 +417,11 @@ pub async fn get_indicator(db: &Db, id: Uuid) -> anyhow::Result<Option<(Indicato
 
 /// Inserts an indicator.
 pub async fn insert_indicator(tx: &mut Tx, i: &IndicatorRow) -> anyhow::Result<()> {
-    let sql = format!("insert into indicator ({IND_COLS}) values ($1,$2,$3,$4,$5,$6,$7,$8,$9)");
+    let sql = format!("insert into indicator ({IND_COLS}) values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)");
     on_tx!(tx, c => sqlx::query(&sql)
         .bind(i.indicator_id).bind(i.result_node_id).bind(&i.title).bind(&i.definition)
         .bind(&i.unit).bind(&i.direction).bind(&i.source).bind(i.baseline).bind(i.created_at)
+        .bind(&i.disaggregations)
         .execute(c).await.map(|_| ()))
     .context("insert indicator")
 }
@@ -494,6 +497,64 @@ pub async fn latest_values_for(
                (w.entered_at > v.entered_at or (w.entered_at = v.entered_at and w.indicator_value_id > v.indicator_value_id)))";
     on_db!(db, p => sqlx::query_as(sql).bind(country).bind(period).fetch_all(p).await)
         .context("latest indicator values")
+}
+
+/// Appends the parts of a manual value (one row per dimension and category).
+pub async fn insert_parts(
+    tx: &mut Tx,
+    value: Uuid,
+    parts: &[atlas_domain::results_disagg::Part],
+) -> anyhow::Result<()> {
+    for p in parts {
+        on_tx!(tx, c => sqlx::query("insert into indicator_value_part (indicator_value_id, dimension, category, value) values ($1,$2,$3,$4)")
+            .bind(value).bind(p.dimension.as_str()).bind(&p.category).bind(p.value)
+            .execute(c).await.map(|_| ()))
+        .context("insert indicator value part")?;
+    }
+    Ok(())
+}
+
+/// The condition "`v` is the latest manual value of its indicator and period".
+const LATEST_VALUE: &str = "not exists (select 1 from indicator_value w \
+    where w.indicator_id = v.indicator_id and w.period_code = v.period_code and \
+    (w.entered_at > v.entered_at or (w.entered_at = v.entered_at and w.indicator_value_id > v.indicator_value_id)))";
+
+/// A part of the latest manual value of an indicator for a period.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PartRow {
+    pub indicator_id: Uuid,
+    pub dimension: String,
+    pub category: String,
+    pub value: i64,
+}
+
+/// The parts of the latest manual value of each of a country's indicators for a period.
+pub async fn latest_parts_for(
+    db: &Db,
+    country: &str,
+    period: &str,
+) -> anyhow::Result<Vec<PartRow>> {
+    let sql = format!(
+        "select v.indicator_id, pt.dimension, pt.category, pt.value from indicator_value v \
+         join indicator_value_part pt on pt.indicator_value_id = v.indicator_value_id \
+         join indicator i on i.indicator_id = v.indicator_id join result_node n on n.result_node_id = i.result_node_id \
+         where n.country_code = $1 and v.period_code = $2 and {LATEST_VALUE} \
+         order by v.indicator_id, pt.dimension, pt.category"
+    );
+    on_db!(db, p => sqlx::query_as(&sql).bind(country).bind(period).fetch_all(p).await)
+        .context("latest indicator value parts")
+}
+
+/// The latest manual value of every indicator of a country for every period it has
+/// one: (indicator, period code, value).
+pub async fn latest_values_all(db: &Db, country: &str) -> anyhow::Result<Vec<(Uuid, String, i64)>> {
+    let sql = format!(
+        "select v.indicator_id, v.period_code, v.value from indicator_value v \
+         join indicator i on i.indicator_id = v.indicator_id join result_node n on n.result_node_id = i.result_node_id \
+         where n.country_code = $1 and {LATEST_VALUE}"
+    );
+    on_db!(db, p => sqlx::query_as(&sql).bind(country).fetch_all(p).await)
+        .context("latest indicator values, all periods")
 }
 
 /// Stage of each model of a country as at the end of `day` (models created later are

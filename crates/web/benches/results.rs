@@ -2,7 +2,7 @@
 //! courses, 100,000 participants, about 1,000,000 attendance marks) on top of the demo,
 //! then timed through the real router (no TCP): `GET /api/v1/results/key?country=AR`,
 //! the country dashboard (every indicator against its target and a six-period trend),
-//! the whole-program dashboard and the framework page. Prints p50 and p95; asserts
+//! the whole-program dashboard, the framework page and the three donor exports. Prints p50 and p95; asserts
 //! nothing about time.
 //!
 //! `cargo bench -p atlas-web --bench results` (add `ATLAS_TEST_POSTGRES_URL` to include
@@ -81,6 +81,9 @@ async fn run(mut t: TestApp) {
         "/results/dashboard?country=AR&period=FY2026-H1",
         "/results/dashboard?period=FY2026-H1",
         "/results/framework?country=AR&period=FY2026-H1",
+        "/results/export?country=AR&period=FY2026-H1&format=xlsx",
+        "/results/export?country=AR&period=FY2026-H1&format=csv",
+        "/results/export?country=AR&period=FY2026-H1&format=xml&activity=XM-ATLAS-AR&org=XM-ATLAS",
     ] {
         let (p50, p95, size) = time_get(&t, path, &observer, 20).await;
         println!("GET {path:<48} p50 {p50:>9.2?}  p95 {p95:>9.2?}  {size} bytes");

@@ -349,6 +349,7 @@ pub fn app(state: AppState) -> Router {
             get(pages::results_dashboard::dashboard),
         )
         .route("/results/records", get(pages::results_dashboard::records))
+        .route("/results/export", get(pages::results_export::export))
         .route("/admin/users", get(admin::users).post(admin::create_user))
         .route("/admin/users/new", get(admin::new_user))
         .route("/admin/users/{id}", get(admin::user))

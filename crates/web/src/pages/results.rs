@@ -22,6 +22,7 @@ use atlas_domain::results::{
     ModuleCode, MoveInput, NodeInput, Period, PeriodKind, PeriodValueInput, ProfileInput,
     ResultLevel, Severity, allowed_moves,
 };
+use atlas_domain::results_disagg::Disaggregation;
 use atlas_domain::results_edit::pick;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -881,6 +882,7 @@ struct FrameworkPage {
     units: Vec<&'static str>,
     directions: Vec<&'static str>,
     sources: Vec<&'static str>,
+    disaggs: Vec<&'static str>,
     /// Indicator id → the records behind its actual, for readers allowed to see them.
     links: std::collections::HashMap<String, String>,
 }
@@ -918,6 +920,7 @@ async fn framework_page(
         units: IndicatorUnit::ALL.iter().map(|x| x.as_str()).collect(),
         directions: Direction::ALL.iter().map(|x| x.as_str()).collect(),
         sources: IndicatorSource::ALL.iter().map(|x| x.as_str()).collect(),
+        disaggs: Disaggregation::ALL.iter().map(|x| x.as_str()).collect(),
         links: super::results_dashboard::framework_links(u.actor(), &fw),
         fw,
     })
@@ -1002,6 +1005,12 @@ pub async fn create_indicator(
         direction: form.s("direction"),
         source: form.s("source"),
         baseline: form.s("baseline"),
+        disaggregations: Disaggregation::ALL
+            .iter()
+            .filter(|d| !form.s(&format!("disagg-{}", d.as_str())).is_empty())
+            .map(|d| d.as_str())
+            .collect::<Vec<_>>()
+            .join(","),
     };
     match state
         .app
@@ -1018,7 +1027,7 @@ pub async fn create_indicator(
                     "indicator_title".clone_into(&mut e.field);
                 }
             }
-            let f = FormState {
+            let mut f = FormState {
                 errors,
                 ..FormState::with([
                     ("result_node_id", input.result_node_id.clone()),
@@ -1030,6 +1039,10 @@ pub async fn create_indicator(
                     ("baseline", input.baseline.clone()),
                 ])
             };
+            for d in atlas_domain::results_disagg::stored_dimensions(&input.disaggregations) {
+                f.values
+                    .insert(format!("disagg-{}", d.as_str()), "1".into());
+            }
             let period = default_period(&state);
             match framework_page(&state, &u, &country, period, f).await {
                 Ok(page) => render_status(StatusCode::UNPROCESSABLE_ENTITY, &page),
@@ -1052,7 +1065,13 @@ struct IndicatorPage {
     t: FormState,
     /// The manual value form.
     v: FormState,
+    /// The value form's parts: (dimension error field, dimension label,
+    /// [(field, category label)]).
+    parts: Vec<PartsFieldset>,
 }
+
+/// One dimension's fieldset: (error field, dimension label, [(field, category label)]).
+type PartsFieldset = (String, String, Vec<(String, String)>);
 
 async fn indicator_page(
     state: &AppState,
@@ -1063,6 +1082,33 @@ async fn indicator_page(
 ) -> Result<IndicatorPage, Response> {
     let d = state.app.indicator(u.actor(), id).await.map_err(err)?;
     let s = Shell::new(&u.ctx, "indicator-title").titled(&d.indicator.title);
+    let dims = atlas_domain::results_disagg::stored_dimensions(&d.indicator.disaggregations);
+    let mut parts = Vec::new();
+    if !dims.is_empty() && d.indicator.source == IndicatorSource::Manual.as_str() {
+        let directory = state
+            .app
+            .disaggregation_categories(&d.country)
+            .await
+            .map_err(err)?;
+        for dim in dims {
+            let cats: Vec<String> = match dim.fixed_categories() {
+                Some(c) => c.into_iter().map(str::to_owned).collect(),
+                None => directory.get(&dim).cloned().unwrap_or_default(),
+            };
+            parts.push((
+                atlas_domain::results_disagg::dimension_field(dim),
+                super::results_export::dimension_label(&s.i18n, dim),
+                cats.iter()
+                    .map(|c| {
+                        (
+                            atlas_domain::results_disagg::part_field(dim, c),
+                            super::results_export::category_label(&s.i18n, dim, c),
+                        )
+                    })
+                    .collect(),
+            ));
+        }
+    }
     let values = d
         .values
         .iter()
@@ -1086,6 +1132,7 @@ async fn indicator_page(
         t,
         v,
         d,
+        parts,
     })
 }
 
@@ -1130,10 +1177,16 @@ async fn period_value(
         evidence: form.s("evidence"),
     };
     let by = By::User(u.actor());
+    let parts: std::collections::BTreeMap<String, String> = form
+        .0
+        .iter()
+        .filter(|(k, _)| k.starts_with("part-"))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
     let r = if target {
         state.app.set_target(by, id, &input).await
     } else {
-        state.app.add_value(by, id, &input).await
+        state.app.add_value_parts(by, id, &input, &parts).await
     };
     match r {
         Ok(()) => Redirect::to(&format!("/results/indicators/{id}")).into_response(),
@@ -1153,6 +1206,9 @@ async fn period_value(
             kept.values.insert(vf.into(), input.value.clone());
             kept.values
                 .insert("evidence".into(), input.evidence.clone());
+            if !target {
+                kept.values.extend(parts);
+            }
             let fresh = fresh_forms(&state);
             let (t, v) = if target {
                 (kept, fresh.1)

@@ -10,6 +10,7 @@
 //! Charts come from [`super::results_charts`]; every chart's numbers are also in a table.
 
 use super::results_charts::{TargetChart, TrendBar, TrendChart, target_svg, trend_svg};
+use super::results_export::{category_label, dimension_label};
 use super::{Shell, err, render};
 use crate::AppState;
 use crate::extract::{Params, UserCtx};
@@ -26,6 +27,7 @@ use atlas_domain::directory::CountryCode;
 use atlas_domain::results::{IndicatorSource, Period, PeriodKind};
 use axum::extract::State;
 use axum::response::Response;
+use std::collections::HashMap;
 use uuid::Uuid;
 
 /// The semi-annual period of the app clock's today.
@@ -136,6 +138,8 @@ struct IndicatorView {
     trend_chart: String,
     /// (period, target, actual) oldest first.
     trend: Vec<(String, Option<i64>, Option<i64>)>,
+    /// The actual broken down: (dimension label, [(category label, value)]).
+    breakdown: Vec<(String, Vec<(String, i64)>)>,
 }
 
 fn indicator_view(
@@ -144,6 +148,7 @@ fn indicator_view(
     d: &CountryDashboard,
     period: &str,
     x: &IndicatorStatus,
+    breakdown: Option<&atlas_core::results_export::Breakdown>,
 ) -> IndicatorView {
     let id = x.indicator.indicator_id;
     let suffix = if x.indicator.unit == "percent" {
@@ -217,6 +222,18 @@ fn indicator_view(
             .iter()
             .map(|t| (t.period.clone(), t.target, t.actual))
             .collect(),
+        breakdown: breakdown
+            .into_iter()
+            .flatten()
+            .map(|(d, cats)| {
+                (
+                    dimension_label(i, *d),
+                    cats.iter()
+                        .map(|(c, v)| (category_label(i, *d, c), *v))
+                        .collect(),
+                )
+            })
+            .collect(),
     }
 }
 
@@ -254,12 +271,27 @@ struct DashboardPage {
     program_trend_rows: Vec<(String, Vec<i64>)>,
 }
 
-fn country_page(s: Shell, actor: &Actor, d: CountryDashboard, all: bool) -> DashboardPage {
+fn country_page(
+    s: Shell,
+    actor: &Actor,
+    d: CountryDashboard,
+    all: bool,
+    breakdowns: &HashMap<Uuid, atlas_core::results_export::Breakdown>,
+) -> DashboardPage {
     let code = d.period.code();
     let indicators = d
         .indicators
         .iter()
-        .map(|x| indicator_view(&s.i18n, actor, &d, &code, x))
+        .map(|x| {
+            indicator_view(
+                &s.i18n,
+                actor,
+                &d,
+                &code,
+                x,
+                breakdowns.get(&x.indicator.indicator_id),
+            )
+        })
         .collect();
     DashboardPage {
         key: key_views(&s.i18n, actor, Some(&d.country), &code, &d.key),
@@ -364,8 +396,17 @@ pub async fn dashboard(State(state): State<AppState>, u: UserCtx, p: Params) -> 
         == Some(atlas_domain::auth::Scope::All);
     match state.app.dashboard(actor, country.as_ref(), period).await {
         Ok(Dashboard::Country(d)) => {
+            let rows: Vec<_> = d.indicators.iter().map(|x| x.indicator.clone()).collect();
+            let breakdowns = match state
+                .app
+                .disaggregations(actor, &d.country, &d.period, &rows)
+                .await
+            {
+                Ok(b) => b,
+                Err(e) => return err(e),
+            };
             let s = Shell::new(&u.ctx, "resdash-title");
-            render(&country_page(s, actor, d, all))
+            render(&country_page(s, actor, d, all, &breakdowns))
         }
         Ok(Dashboard::Program(d)) => {
             let s = Shell::new(&u.ctx, "resdash-title");
