@@ -4,7 +4,8 @@
 //! per role named after the role. Everything is created through the ordinary use cases,
 //! so the demo also exercises the audit trail. The training program's demo (curriculum,
 //! courses, participants and attendance) is in [`crate::training_demo`]; Argentina's gap
-//! assessment, models of practice and fact sheet are in [`crate::results_demo`].
+//! assessment, models of practice and fact sheet are in [`crate::results_demo`]; the
+//! guide's service directory and referral pathways in [`crate::guide_demo`].
 
 use crate::{App, By, Result};
 use anyhow::Context;
@@ -271,5 +272,6 @@ pub async fn seed(app: &App, password: &str) -> Result<Vec<DemoAccount>> {
     crate::training_demo::seed_training(app, &inst_ids, facilitator).await?;
     crate::training_material::seed_demo(app).await?;
     crate::results_demo::seed_results(app, &inst_ids).await?;
+    crate::guide_demo::seed_guide(app, &inst_ids).await?;
     Ok(out)
 }

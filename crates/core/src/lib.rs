@@ -12,6 +12,8 @@ pub mod certificates;
 pub mod crypto;
 pub mod demo;
 pub mod directory;
+pub mod guide;
+pub mod guide_demo;
 pub mod jobs;
 pub mod password;
 pub mod results;

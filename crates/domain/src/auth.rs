@@ -81,6 +81,18 @@ pub enum Action {
     /// with who entered them; trained people also need `ManageCourses` over the country).
     /// Observers read figures only, never names.
     ReadResultRecords,
+    /// Read the guide's service directory and published referral pathways (every
+    /// signed-in user: the worker facing a victim needs them, whatever her role).
+    ReadGuide,
+    /// Create and edit services and referral pathways, and switch a municipality's
+    /// public page on or off.
+    ManageGuideDirectory,
+    /// Read the protocol inventory and guide documents with their versions and review
+    /// rounds (no personal data).
+    ReadGuideDocuments,
+    /// Write the protocol inventory and guide documents: program staff in their country
+    /// and the guide's own institution.
+    EditGuides,
 }
 
 /// How far an action reaches for a role.
@@ -161,6 +173,24 @@ pub fn scope(role: Role, action: Action) -> Option<Scope> {
         Action::ManageResults => match role {
             Admin => Some(Scope::All),
             ProgramStaff => Some(Scope::Country),
+            _ => None,
+        },
+        Action::ReadGuide => Some(Scope::All),
+        Action::ManageGuideDirectory => match role {
+            Admin => Some(Scope::All),
+            ProgramStaff => Some(Scope::Country),
+            _ => None,
+        },
+        Action::ReadGuideDocuments => match role {
+            Admin | ProgramStaff | Observer => Some(Scope::All),
+            _ => Some(Scope::Country),
+        },
+        Action::EditGuides => match role {
+            Admin => Some(Scope::All),
+            ProgramStaff => Some(Scope::Country),
+            Caseworker | MunicipalOfficial | TrainingCoordinator | MappingFacilitator => {
+                Some(Scope::Institution)
+            }
             _ => None,
         },
         Action::ReadResultRecords => match role {
@@ -535,5 +565,61 @@ mod tests {
         );
         assert!(Username::parse("a").is_none());
         assert!(Username::parse("ana g").is_none());
+    }
+
+    #[test]
+    fn guide_policy_lets_everyone_read_pathways_and_few_edit() {
+        let inst = |i: u128, c: &str| Owner {
+            institution_id: Some(Uuid::from_u128(i)),
+            country: CountryCode::parse(c).unwrap(),
+        };
+        for role in Role::ALL {
+            let a = actor(*role, "TH");
+            assert_eq!(
+                authorize(&a, Action::ReadGuide, Some(&inst(9, "AR"))),
+                Ok(()),
+                "{role} reads the directory"
+            );
+        }
+        let staff = actor(Role::ProgramStaff, "AR");
+        assert_eq!(
+            authorize(&staff, Action::ManageGuideDirectory, Some(&inst(9, "AR"))),
+            Ok(())
+        );
+        assert_eq!(
+            authorize(&staff, Action::ManageGuideDirectory, Some(&inst(9, "PY"))),
+            Err(Error::NotFound)
+        );
+        let cw = actor(Role::Caseworker, "AR");
+        assert_eq!(
+            authorize(&cw, Action::ManageGuideDirectory, None),
+            Err(Error::Forbidden)
+        );
+        assert_eq!(
+            authorize(&cw, Action::EditGuides, Some(&inst(1, "AR"))),
+            Ok(())
+        );
+        assert_eq!(
+            authorize(&cw, Action::EditGuides, Some(&inst(2, "AR"))),
+            Err(Error::NotFound),
+            "another institution's guide"
+        );
+        let obs = actor(Role::Observer, "AR");
+        assert_eq!(
+            authorize(&obs, Action::ReadGuideDocuments, Some(&inst(2, "TH"))),
+            Ok(())
+        );
+        assert_eq!(
+            authorize(&obs, Action::EditGuides, Some(&inst(2, "AR"))),
+            Err(Error::NotFound)
+        );
+        assert_eq!(
+            authorize(
+                &actor(Role::Justice, "TH"),
+                Action::ReadGuideDocuments,
+                Some(&inst(2, "AR"))
+            ),
+            Err(Error::NotFound)
+        );
     }
 }

@@ -10,6 +10,7 @@ pub mod certificate;
 pub mod clock;
 pub mod directory;
 pub mod error;
+pub mod guide;
 pub mod results;
 pub mod results_dashboard;
 pub mod results_disagg;

@@ -13,6 +13,7 @@ pub mod audit;
 pub mod auth;
 pub mod db;
 pub mod directory;
+pub mod guide;
 pub mod jobs;
 pub mod results;
 pub mod results_dashboard;

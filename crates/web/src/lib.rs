@@ -350,6 +350,24 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/results/records", get(pages::results_dashboard::records))
         .route("/results/export", get(pages::results_export::export))
+        .route("/guide", get(pages::guide::index))
+        .route("/guide/pathway", get(pages::guide::choose_pathway))
+        .route(
+            "/guide/services",
+            get(pages::guide::services).post(pages::guide::create_service),
+        )
+        .route("/guide/services/new", get(pages::guide::new_service))
+        .route(
+            "/guide/services/{id}",
+            get(pages::guide::service).post(pages::guide::update_service),
+        )
+        .route("/guide/services/{id}/edit", get(pages::guide::edit_service))
+        .route(
+            "/guide/areas/{id}/pathways/{need}",
+            get(pages::guide::edit_pathway).post(pages::guide::save_pathway),
+        )
+        .route("/guide/areas/{id}/public", post(pages::guide::set_public))
+        .route("/guide/who/{id}", get(pages::guide::who))
         .route("/admin/users", get(admin::users).post(admin::create_user))
         .route("/admin/users/new", get(admin::new_user))
         .route("/admin/users/{id}", get(admin::user))
@@ -400,6 +418,8 @@ pub fn app(state: AppState) -> Router {
             get(api::training::certificate),
         )
         .route("/api/v1/results/key", get(api::results::key))
+        .route("/api/v1/guide/pathways", get(api::guide::pathways))
+        .route("/api/v1/guide/services", get(api::guide::services))
         .route("/api/v1/audit", get(api::audit::list));
     let ops = Router::new()
         .route("/healthz", get(healthz))

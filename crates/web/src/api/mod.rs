@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod auth;
 pub mod directory;
+pub mod guide;
 pub mod openapi;
 pub mod results;
 pub mod training;

@@ -178,6 +178,16 @@ pub fn document() -> Value {
                     merge(json!({"200": ok("The verdict", sref("CredentialCheck"))}), errors(&["400", "415"])), false)
             },
             "/api/v1/results/key": key_results_path(),
+            "/api/v1/guide/pathways": {
+                "get": op("The referral pathway for a victim need in an area: the nearest published pathway from the area up the hierarchy (barrio, municipality, province), its steps in order; pathway null and no steps when none exists", "guide",
+                    json!([q("area", "Area id (required)"), q("need", "One of safety_shelter, health, psychosocial, legal_aid, documents, migration, education, livelihood, interpretation (required)")]), None,
+                    merge(json!({"200": ok("The pathway", json!({"$ref": "#/components/schemas/Pathway"}))}), errors(&["400", "401", "404"])), true)
+            },
+            "/api/v1/guide/services": {
+                "get": op("The guide's service directory (every signed-in user)", "guide",
+                    json!([q("country", "ISO 3166-1 alpha-2 code"), q("q", "Contains-match on service or organisation name"), q("area", "Area id of the service's location"), q("cursor", "next_cursor of the previous page"), q("limit", "1 to 200, default 50")]), None,
+                    merge(json!({"200": ok("A page of services", json!({"type": "object", "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Service"}}, "next_cursor": {"type": ["string", "null"]}}}))}), errors(&["400", "401"])), true)
+            },
             "/api/v1/openapi.json": {
                 "get": op("This document", "meta", json!([]), None, json!({"200": {"description": "OpenAPI document", "content": {"application/json": {}}}}), false)
             }
@@ -199,6 +209,32 @@ pub fn document() -> Value {
                     "role": {"type": "string", "enum": ["admin", "program_staff", "training_coordinator", "facilitator", "frontline_officer", "caseworker", "justice", "municipal_official", "mapping_facilitator", "observer"]},
                     "institution_id": {"type": "string", "format": "uuid"}, "institution_acronym": {"type": "string"}, "country": {"type": "string"},
                     "totp_enrolled": {"type": "boolean"}, "disabled": {"type": "boolean"}, "locked": {"type": "boolean"}, "created_at": {"type": "string", "format": "date-time"}}},
+                "PathwayStep": {"type": "object", "required": ["order", "service", "service_id", "max_response_hours", "consent_required"], "properties": {
+                    "order": {"type": "integer", "description": "From 1"}, "service": {"type": "string", "description": "The service's name"},
+                    "service_id": {"type": "string", "format": "uuid"}, "organization": {"type": "string"},
+                    "institution_id": {"type": ["string", "null"], "format": "uuid"}, "institution_acronym": {"type": ["string", "null"]},
+                    "phone": {"type": ["string", "null"]}, "email": {"type": ["string", "null"]},
+                    "referral_method": {"type": "string", "enum": ["none", "form", "phone", "email"]},
+                    "max_response_hours": {"type": "integer"}, "bring": {"type": "string", "description": "What to bring or say"},
+                    "consent_required": {"type": "boolean"}}},
+                "Pathway": {"type": "object", "required": ["area", "need", "steps"], "properties": {
+                    "area": {"type": "string", "format": "uuid"}, "need": {"type": "string"},
+                    "pathway": {"oneOf": [{"type": "null"}, {"type": "object", "properties": {
+                        "id": {"type": "string", "format": "uuid"}, "area_id": {"type": "string", "format": "uuid"},
+                        "area_name": {"type": "string"}, "inherited": {"type": "boolean", "description": "True when the pathway belongs to an area above the one asked"},
+                        "version": {"type": "integer"}}}]},
+                    "steps": {"type": "array", "items": {"$ref": "#/components/schemas/PathwayStep"}}}},
+                "Service": {"type": "object", "required": ["id", "country", "name", "organization"], "properties": {
+                    "id": {"type": "string", "format": "uuid"}, "country": {"type": "string"}, "name": {"type": "string"},
+                    "organization": {"type": "string"}, "institution_id": {"type": ["string", "null"], "format": "uuid"},
+                    "institution_acronym": {"type": ["string", "null"]}, "area_id": {"type": ["string", "null"], "format": "uuid"},
+                    "area_name": {"type": ["string", "null"]}, "description": {"type": "string"}, "address": {"type": "string"},
+                    "hours": {"type": "string"}, "phone": {"type": ["string", "null"]}, "email": {"type": ["string", "null"]},
+                    "intake_criteria": {"type": "string"}, "cost": {"type": "string"},
+                    "languages": {"type": "array", "items": {"type": "string", "description": "ISO 639-1"}},
+                    "referral_method": {"type": "string", "enum": ["none", "form", "phone", "email"]},
+                    "next_step": {"type": "string", "enum": ["client_approaches", "home_visit", "follow_up_call"]},
+                    "version": {"type": "integer"}}},
                 "Country": {"type": "object", "properties": {"code": {"type": "string"}, "areas": {"type": "integer"}, "institutions": {"type": "integer"}}},
                 "Area": {"type": "object", "required": ["id", "name", "country", "level", "version"], "properties": {
                     "id": {"type": "string", "format": "uuid"}, "name": {"type": "string"}, "country": {"type": "string"},

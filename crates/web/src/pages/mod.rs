@@ -7,6 +7,7 @@ pub mod admin;
 pub mod auth;
 pub mod certificates;
 pub mod directory;
+pub mod guide;
 pub mod home;
 pub mod results;
 pub mod results_charts;
@@ -50,6 +51,7 @@ pub struct Shell {
     pub nav_audit: bool,
     pub nav_training: bool,
     pub nav_results: bool,
+    pub nav_guide: bool,
     pub title: String,
 }
 
@@ -79,6 +81,7 @@ impl Shell {
             nav_audit: session.is_some_and(|s| can(&s.actor, Action::ReadAudit)),
             nav_training: session.is_some_and(|s| can(&s.actor, Action::ReadTrainingFigures)),
             nav_results: session.is_some_and(|s| can(&s.actor, Action::ReadResults)),
+            nav_guide: session.is_some_and(|s| can(&s.actor, Action::ReadGuide)),
             title: i18n.t(title_key),
         }
     }
