@@ -399,7 +399,9 @@ pub fn app(state: AppState) -> Router {
             get(api::training::certificate),
         )
         .route("/api/v1/results/key", get(api::results::key))
-        .route("/api/v1/audit", get(api::audit::list));
+        .route("/api/v1/audit", get(api::audit::list))
+        .route("/api/v1/cases", get(api::cases::list))
+        .route("/api/v1/cases/{id}", get(api::cases::get));
     let ops = Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod cases;
 pub mod directory;
 pub mod openapi;
 pub mod results;
