@@ -636,11 +636,11 @@ pub async fn update_consent(tx: &mut Tx, p: &PersonRow, expected: i64) -> anyhow
     Ok(n == 1)
 }
 
-/// True when any sealed value is stored (accounts' TOTP secrets or victims' data): the
-/// master key file must then exist, since a new key would open none of it.
+/// True when victims' identifying data is stored sealed: the master key file must then
+/// exist, since a new key would open none of it and nothing could recover it (sealed
+/// TOTP secrets alone do not count: `atlas user reset-totp` recovers those).
 pub async fn holds_sealed_data(db: &Db) -> anyhow::Result<bool> {
-    let sql = "select (select count(*) from case_person where name_sealed is not null) \
-               + (select count(*) from account where totp_secret is not null or totp_pending_secret is not null)";
+    let sql = "select count(*) from case_person where name_sealed is not null";
     let (n,): (i64,) =
         on_db!(db, c => sqlx::query_as(sql).fetch_one(c).await).context("look for sealed data")?;
     Ok(n > 0)
