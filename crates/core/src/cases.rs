@@ -51,6 +51,17 @@ impl Default for CaseSettings {
     }
 }
 
+/// Filters of a case list (unknown status or class codes are ignored).
+#[derive(Debug, Clone)]
+pub struct CaseQuery {
+    pub view: CaseView,
+    pub status: Option<String>,
+    pub class: Option<String>,
+    pub code_prefix: Option<String>,
+    pub after: Option<Uuid>,
+    pub limit: i64,
+}
+
 /// A person as a reader sees them; `identity` only for readers allowed to see it.
 #[derive(Debug, Clone)]
 pub struct PersonView {
@@ -423,31 +434,27 @@ impl App {
 
     /// A list of cases within the actor's reach: identified by their institution
     /// (`Mine`), referred to it (`Referred`) or both.
-    pub async fn case_list(
-        &self,
-        actor: &Actor,
-        view: CaseView,
-        status: Option<&str>,
-        class: Option<&str>,
-        code_prefix: Option<&str>,
-        after: Option<Uuid>,
-        limit: i64,
-    ) -> Result<Vec<CaseListRow>> {
+    pub async fn case_list(&self, actor: &Actor, q: &CaseQuery) -> Result<Vec<CaseListRow>> {
         authorize(actor, Action::ReadCase, None)?;
-        let status = status.filter(|s| matches!(*s, "open" | "closed"));
-        let class = class.and_then(Classification::parse);
+        let status = q
+            .status
+            .as_deref()
+            .filter(|s| matches!(*s, "open" | "closed"));
+        let class = q.class.as_deref().and_then(Classification::parse);
         Ok(st::list_cases(
             &self.db,
             &CaseFilter {
                 institution: actor.institution_id,
-                view,
+                view: q.view,
                 status: status.map(str::to_owned),
                 class: class.map(|c| c.as_str().to_owned()),
-                code_prefix: code_prefix
+                code_prefix: q
+                    .code_prefix
+                    .as_deref()
                     .map(|c| c.trim().to_uppercase())
                     .filter(|c| !c.is_empty()),
-                after,
-                limit: limit.clamp(1, 200),
+                after: q.after,
+                limit: q.limit.clamp(1, 200),
             },
         )
         .await?)

@@ -206,12 +206,14 @@ async fn every_role_sees_a_case_only_from_its_own_or_a_referred_institution() {
                 .app
                 .case_list(
                     &x,
-                    atlas_core::cases::CaseView::All,
-                    None,
-                    None,
-                    None,
-                    None,
-                    50,
+                    &atlas_core::cases::CaseQuery {
+                        view: atlas_core::cases::CaseView::All,
+                        status: None,
+                        class: None,
+                        code_prefix: None,
+                        after: None,
+                        limit: 50,
+                    },
                 )
                 .await
                 .unwrap();

@@ -6,7 +6,7 @@ use super::{Page, json, limit_of};
 use crate::AppState;
 use crate::error::AppError;
 use crate::extract::{ApiUser, Params};
-use atlas_core::cases::CaseView;
+use atlas_core::cases::{CaseQuery, CaseView};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -41,12 +41,14 @@ pub async fn list(
         .app
         .case_list(
             &u.actor,
-            view,
-            p.get("status"),
-            p.get("class"),
-            p.get("code"),
-            after,
-            limit + 1,
+            &CaseQuery {
+                view,
+                status: p.get("status").map(str::to_owned),
+                class: p.get("class").map(str::to_owned),
+                code_prefix: p.get("code").map(str::to_owned),
+                after,
+                limit: limit + 1,
+            },
         )
         .await?;
     let more = rows.len() as i64 > limit;
