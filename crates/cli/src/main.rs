@@ -179,7 +179,18 @@ async fn open(url: &str) -> anyhow::Result<Db> {
     Ok(db)
 }
 
-fn app_over(db: Db, s: &config::Settings) -> anyhow::Result<App> {
+/// The application over `db`. A missing key file is created only while the database
+/// holds no victim's sealed identifying data (a fresh install, `atlas demo`); once it
+/// does, a missing key file stops start-up naming the file, since a new key would open
+/// none of it.
+async fn app_over(db: Db, s: &config::Settings) -> anyhow::Result<App> {
+    let key = std::path::Path::new(&s.key_file);
+    if !key.exists() && atlas_core::store::cases::holds_sealed_data(&db).await? {
+        anyhow::bail!(
+            "the key file {} is missing but the database holds encrypted data; restore the key file from its backup (a new key cannot decrypt existing data)",
+            key.display()
+        );
+    }
     App::new(db, Arc::new(SystemClock), s.core()?)
 }
 
@@ -220,7 +231,7 @@ async fn run(cmd: Command, s: config::Settings) -> anyhow::Result<std::process::
             let url = database_url.unwrap_or_else(|| s.database_url.clone());
             let db = open(&url).await?;
             serve(
-                app_over(db, &s)?,
+                app_over(db, &s).await?,
                 &listen.unwrap_or_else(|| s.listen.clone()),
                 &s,
                 None,
@@ -259,7 +270,7 @@ async fn run(cmd: Command, s: config::Settings) -> anyhow::Result<std::process::
                 data_dir: dir.display().to_string(),
                 ..s
             };
-            let app = app_over(db, &s)?;
+            let app = app_over(db, &s).await?;
             let (password, generated) = match std::env::var("ATLAS_DEMO_PASSWORD") {
                 Ok(p) if !p.is_empty() => (p, false),
                 _ => (random_password(), true),
@@ -302,7 +313,7 @@ async fn run(cmd: Command, s: config::Settings) -> anyhow::Result<std::process::
             database_url,
         } => {
             let db = open(&database_url.unwrap_or_else(|| s.database_url.clone())).await?;
-            let app = app_over(db, &s)?;
+            let app = app_over(db, &s).await?;
             match action {
                 UserCommand::Add {
                     username,
@@ -385,7 +396,7 @@ async fn run(cmd: Command, s: config::Settings) -> anyhow::Result<std::process::
             database_url,
         } => {
             let db = Db::connect(&database_url.unwrap_or_else(|| s.database_url.clone())).await?;
-            let app = app_over(db, &s)?;
+            let app = app_over(db, &s).await?;
             match app.verify_audit().await.map_err(report)? {
                 Ok(n) => println!("audit log intact: {n} rows verified"),
                 Err(b) => {
@@ -399,7 +410,7 @@ async fn run(cmd: Command, s: config::Settings) -> anyhow::Result<std::process::
             database_url,
         } => {
             let db = open(&database_url.unwrap_or_else(|| s.database_url.clone())).await?;
-            let app = app_over(db, &s)?;
+            let app = app_over(db, &s).await?;
             return import_attendance(&app, &file, course, s.import_limit())
                 .await
                 .map_err(report);

@@ -8,6 +8,9 @@
 
 pub mod audit;
 pub mod auth;
+pub mod cases;
+pub mod cases_referral;
+pub mod cases_stats;
 pub mod certificates;
 pub mod crypto;
 pub mod demo;
@@ -111,6 +114,9 @@ pub struct Settings {
     /// used in certificate QR codes, verification and test links and Open Badges
     /// credentials instead of the host a request came to. `None`: the request's host.
     pub public_url: Option<String>,
+    /// Cases: minimum working ages, k of the anonymised export, retention, default
+    /// referral response time.
+    pub cases: cases::CaseSettings,
 }
 
 /// A 32-byte secret. `Debug` never shows it.
@@ -171,6 +177,7 @@ impl Default for Settings {
             data_dir: std::path::PathBuf::from("atlas-data"),
             material_max_bytes: atlas_domain::training_material::DEFAULT_MAX_BYTES,
             public_url: None,
+            cases: cases::CaseSettings::default(),
         }
     }
 }

@@ -93,6 +93,28 @@ pub enum Action {
     /// Write the protocol inventory and guide documents: program staff in their country
     /// and the guide's own institution.
     EditGuides,
+    /// Identify a possible victim and open a case (front-line officers).
+    CreateCase,
+    /// Read a case: its code, classification, persons without identifying data and
+    /// referrals. Institution scope means the identifying institution or one the case
+    /// was referred to ([`authorize_case`]).
+    ReadCase,
+    /// Read victims' identifying data (name, document, contact, address); audited.
+    ReadCaseIdentity,
+    /// Record consent, close the case (an institution with access).
+    ManageCase,
+    /// Refer a case to another institution.
+    ReferCase,
+    /// Answer a referral received by the own institution.
+    AnswerReferral,
+    /// Refer without the person's consent to share, giving a reason.
+    OverrideConsent,
+    /// Record steps of the legal track (prosecutors and judges).
+    RecordLegalStep,
+    /// Read aggregate case statistics and the anonymised export (no person).
+    ReadCaseStatistics,
+    /// Watch for referrals nobody has answered (codes, institutions, deadlines).
+    SuperviseReferrals,
 }
 
 /// How far an action reaches for a role.
@@ -198,7 +220,65 @@ pub fn scope(role: Role, action: Action) -> Option<Scope> {
             Observer => None,
             _ => Some(Scope::Country),
         },
+        // Cases are need-to-know (issue 7): only the identifying institution and the
+        // institutions a case was referred to; admins see no case content at all.
+        Action::CreateCase => match role {
+            FrontlineOfficer => Some(Scope::Institution),
+            _ => None,
+        },
+        Action::ReadCase | Action::AnswerReferral => match role {
+            FrontlineOfficer | Caseworker | Justice => Some(Scope::Institution),
+            _ => None,
+        },
+        // Justice users see the legal track and the persons' age, sex and nationality,
+        // not who they are.
+        Action::ReadCaseIdentity | Action::ManageCase | Action::ReferCase => match role {
+            FrontlineOfficer | Caseworker => Some(Scope::Institution),
+            _ => None,
+        },
+        // Social protection judges when a referral must go ahead without consent.
+        Action::OverrideConsent => match role {
+            Caseworker => Some(Scope::Institution),
+            _ => None,
+        },
+        Action::RecordLegalStep => match role {
+            Justice => Some(Scope::Institution),
+            _ => None,
+        },
+        Action::ReadCaseStatistics => match role {
+            Admin | ProgramStaff | Observer => Some(Scope::All),
+            _ => None,
+        },
+        Action::SuperviseReferrals => match role {
+            ProgramStaff => Some(Scope::Country),
+            _ => None,
+        },
     }
+}
+
+/// Decides one access to a case: `owner` is the identifying institution and its
+/// country, `referred_to` the institutions holding a referral of it that still grants
+/// access. Institution scope reaches the identifying institution and those institutions;
+/// anything else is `NotFound` (a role without the action at all: `NotFound` too, since
+/// a case is always a particular record).
+pub fn authorize_case(
+    actor: &Actor,
+    action: Action,
+    owner: &Owner,
+    referred_to: &[Uuid],
+) -> Result<(), Error> {
+    let Some(scope) = scope(actor.role, action) else {
+        return Err(Error::NotFound);
+    };
+    let within = match scope {
+        Scope::All => true,
+        Scope::Country => owner.country == actor.country,
+        Scope::Institution => {
+            owner.institution_id == Some(actor.institution_id)
+                || referred_to.contains(&actor.institution_id)
+        }
+    };
+    if within { Ok(()) } else { Err(Error::NotFound) }
 }
 
 /// True when the role may perform the action on at least some records; used to decide
@@ -525,6 +605,76 @@ mod tests {
             authorize(&th, Action::ReadResults, Some(&owner("TH"))),
             Ok(())
         );
+    }
+
+    #[test]
+    fn cases_are_need_to_know_by_institution_and_referral() {
+        let mut officer = actor(Role::FrontlineOfficer, "AR");
+        let own = officer.institution_id;
+        let other = Uuid::now_v7();
+        let case = Owner {
+            institution_id: Some(own),
+            country: CountryCode::parse("AR").unwrap(),
+        };
+        assert_eq!(
+            authorize_case(&officer, Action::ReadCase, &case, &[]),
+            Ok(())
+        );
+        assert_eq!(
+            authorize_case(&officer, Action::ReadCaseIdentity, &case, &[]),
+            Ok(())
+        );
+        officer.institution_id = other;
+        assert_eq!(
+            authorize_case(&officer, Action::ReadCase, &case, &[]),
+            Err(Error::NotFound)
+        );
+        assert_eq!(
+            authorize_case(&officer, Action::ReadCase, &case, &[other]),
+            Ok(())
+        );
+        let mut justice = actor(Role::Justice, "AR");
+        justice.institution_id = other;
+        assert_eq!(
+            authorize_case(&justice, Action::ReadCase, &case, &[other]),
+            Ok(())
+        );
+        assert_eq!(
+            authorize_case(&justice, Action::ReadCaseIdentity, &case, &[other]),
+            Err(Error::NotFound)
+        );
+        assert_eq!(
+            authorize_case(&justice, Action::RecordLegalStep, &case, &[other]),
+            Ok(())
+        );
+        for r in [
+            Role::Admin,
+            Role::ProgramStaff,
+            Role::Observer,
+            Role::TrainingCoordinator,
+        ] {
+            let mut a = actor(r, "AR");
+            a.institution_id = own;
+            assert_eq!(
+                authorize_case(&a, Action::ReadCase, &case, &[]),
+                Err(Error::NotFound),
+                "{r}"
+            );
+            assert_eq!(
+                authorize(&a, Action::CreateCase, None),
+                Err(Error::Forbidden),
+                "{r}"
+            );
+        }
+        assert!(can(
+            &actor(Role::Observer, "AR"),
+            Action::ReadCaseStatistics
+        ));
+        assert!(!can(
+            &actor(Role::FrontlineOfficer, "AR"),
+            Action::OverrideConsent
+        ));
+        assert!(can(&actor(Role::Caseworker, "AR"), Action::OverrideConsent));
     }
 
     #[test]

@@ -420,7 +420,9 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/results/key", get(api::results::key))
         .route("/api/v1/guide/pathways", get(api::guide::pathways))
         .route("/api/v1/guide/services", get(api::guide::services))
-        .route("/api/v1/audit", get(api::audit::list));
+        .route("/api/v1/audit", get(api::audit::list))
+        .route("/api/v1/cases", get(api::cases::list))
+        .route("/api/v1/cases/{id}", get(api::cases::get));
     let ops = Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))

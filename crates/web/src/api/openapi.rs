@@ -78,6 +78,25 @@ fn key_results_path() -> Value {
     })
 }
 
+/// The cases list operation: cases identified by or referred to the caller's institution.
+fn cases_path() -> Value {
+    json!({
+        "get": op("Cases within the caller's reach: identified by their institution or referred to it (frontline officers, caseworkers, justice)", "cases",
+            json!([q("view", "mine, referred or all (default)"), q("status", "open or closed"), q("class", "cl, fl or ht"), q("code", "Start of the case code"), q("cursor", "next_cursor of the previous page"),
+                json!({"name": "limit", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}})]), None,
+            merge(json!({"200": ok("A page of cases", json!({"type": "object", "properties": {"items": {"type": "array", "items": {"type": "object", "required": ["id", "code"], "properties": {"id": {"type": "string", "format": "uuid"}, "code": {"type": "string"}}}}, "next_cursor": {"type": ["string", "null"]}}}))}), errors(&["400", "401", "403"])), true)
+    })
+}
+
+/// One case; identifying fields of persons only for callers allowed to see them.
+fn case_path() -> Value {
+    json!({
+        "get": op("One case with persons, referrals and legal track; persons[].name, document_number, contact and address only for the identifying institution and institutions it was referred to (each read audited); 404 outside the caller's reach", "cases",
+            json!([id_param()]), None,
+            merge(json!({"200": ok("The case", json!({"type": "object", "required": ["id", "code", "persons"], "properties": {"id": {"type": "string", "format": "uuid"}, "code": {"type": "string"}, "persons": {"type": "array", "items": {"type": "object", "properties": {"role": {"type": "string"}, "age_band": {"type": "string"}, "sex": {"type": "string"}, "name": {"type": "string"}}}}}}))}), errors(&["401", "404"])), true)
+    })
+}
+
 /// The key results schema.
 fn key_results_schema() -> Value {
     json!({"type": "object", "required": ["country", "individuals_trained", "institutions_targeted", "models_in_implementation", "mapping_exercises", "budget_allocated", "sources"], "properties": {
@@ -188,6 +207,8 @@ pub fn document() -> Value {
                     json!([q("country", "ISO 3166-1 alpha-2 code"), q("q", "Contains-match on service or organisation name"), q("area", "Area id of the service's location"), q("cursor", "next_cursor of the previous page"), q("limit", "1 to 200, default 50")]), None,
                     merge(json!({"200": ok("A page of services", json!({"type": "object", "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Service"}}, "next_cursor": {"type": ["string", "null"]}}}))}), errors(&["400", "401"])), true)
             },
+            "/api/v1/cases": cases_path(),
+            "/api/v1/cases/{id}": case_path(),
             "/api/v1/openapi.json": {
                 "get": op("This document", "meta", json!([]), None, json!({"200": {"description": "OpenAPI document", "content": {"application/json": {}}}}), false)
             }

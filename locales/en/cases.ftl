@@ -1,0 +1,34 @@
+# Cases: screening reasons and the rule messages of cases, referrals and the legal track.
+
+case-age-band-contradicts-age = The age band does not match the age given in the screening.
+case-age-band-contradicts-cl = A child labour classification needs a victim under 18: choose an age band below 18 or change the classification.
+case-best-interest-required = For a child, record the best-interest note instead of consent.
+case-date-future = The date cannot be in the future.
+case-nationality-format = Enter the two-letter country code (ISO 3166-1), e.g. AR.
+case-override-note-required = You changed the proposed classification: write a note saying why.
+legal-before-previous = This step cannot be dated before the step it follows.
+legal-needs-charges = Record the charges first.
+legal-needs-complaint = Record the complaint first.
+legal-needs-investigation = Record the investigation first.
+legal-needs-sentence = Record the sentence first.
+legal-needs-trial = Record the trial first: a sentence needs a trial and charges.
+legal-outcome-required = Choose conviction or acquittal.
+legal-outcome-sentence-only = Only a sentence has an outcome.
+legal-penalty-conviction-only = Only a conviction carries a penalty.
+referral-best-interest-missing = A child's case needs a best-interest note before it is referred.
+referral-case-closed = The case is closed.
+referral-decline-reason-required = Say why the referral is declined.
+referral-no-consent = The person has not agreed to share their data with this institution.
+referral-out-of-order = The referral cannot move to that state from where it is now.
+referral-override-reason-required = Write the reason for referring without consent.
+referral-own-institution = Choose another institution: a case cannot be referred to your own.
+referral-wrong-side = Only the other institution of this referral may do that.
+screen-reason-fl-indicators = Two or more ILO indicators of forced labour.
+screen-reason-fl-strong = An ILO indicator that alone shows work exacted under menace.
+screen-reason-hazardous = Under 18 in hazardous work.
+screen-reason-hours = Under 18 working more hours than allowed.
+screen-reason-ht = Act, means and purpose of trafficking are present.
+screen-reason-ht-child = Act and purpose of trafficking with a child (means are not needed).
+screen-reason-night-work = Under 18 working at night.
+screen-reason-none = No criterion met.
+screen-reason-under-minimum-age = Below the country's minimum working age.

@@ -1,0 +1,34 @@
+# Cases: screening reasons and the rule messages of cases, referrals and the legal track.
+
+case-age-band-contradicts-age = La franja de edad no coincide con la edad indicada en la evaluación.
+case-age-band-contradicts-cl = Una clasificación de trabajo infantil requiere una víctima menor de 18: elija una franja menor de 18 o cambie la clasificación.
+case-best-interest-required = Para un niño o niña, registre la nota de interés superior en lugar del consentimiento.
+case-date-future = La fecha no puede ser futura.
+case-nationality-format = Ingrese el código de país de dos letras (ISO 3166-1), p. ej. AR.
+case-override-note-required = Cambió la clasificación propuesta: escriba una nota explicando por qué.
+legal-before-previous = Este paso no puede tener fecha anterior al paso que lo precede.
+legal-needs-charges = Registre primero la imputación.
+legal-needs-complaint = Registre primero la denuncia.
+legal-needs-investigation = Registre primero la investigación.
+legal-needs-sentence = Registre primero la sentencia.
+legal-needs-trial = Registre primero el juicio: una sentencia requiere juicio e imputación.
+legal-outcome-required = Elija condena o absolución.
+legal-outcome-sentence-only = Solo una sentencia tiene resultado.
+legal-penalty-conviction-only = Solo una condena lleva pena.
+referral-best-interest-missing = El caso de un niño o niña necesita una nota de interés superior antes de derivarlo.
+referral-case-closed = El caso está cerrado.
+referral-decline-reason-required = Indique por qué se rechaza la derivación.
+referral-no-consent = La persona no consintió compartir sus datos con esta institución.
+referral-out-of-order = La derivación no puede pasar a ese estado desde el actual.
+referral-override-reason-required = Escriba el motivo para derivar sin consentimiento.
+referral-own-institution = Elija otra institución: un caso no puede derivarse a la propia.
+referral-wrong-side = Solo la otra institución de esta derivación puede hacerlo.
+screen-reason-fl-indicators = Dos o más indicadores de trabajo forzoso de la OIT.
+screen-reason-fl-strong = Un indicador de la OIT que por sí solo muestra trabajo bajo amenaza.
+screen-reason-hazardous = Menor de 18 en trabajo peligroso.
+screen-reason-hours = Menor de 18 que trabaja más horas de las permitidas.
+screen-reason-ht = Están presentes la acción, los medios y la finalidad de la trata.
+screen-reason-ht-child = Acción y finalidad de trata con un niño o niña (no se requieren medios).
+screen-reason-night-work = Menor de 18 que trabaja de noche.
+screen-reason-none = No se cumple ningún criterio.
+screen-reason-under-minimum-age = Por debajo de la edad mínima de admisión al empleo del país.

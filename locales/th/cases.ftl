@@ -1,0 +1,34 @@
+# Cases: screening reasons and the rule messages of cases, referrals and the legal track.
+
+case-age-band-contradicts-age = ช่วงอายุไม่ตรงกับอายุที่ระบุในการคัดกรอง
+case-age-band-contradicts-cl = การจัดประเภทเป็นแรงงานเด็กต้องมีผู้เสียหายอายุต่ำกว่า 18 ปี
+case-best-interest-required = สำหรับเด็ก ให้บันทึกประโยชน์สูงสุดของเด็กแทนความยินยอม
+case-date-future = วันที่ต้องไม่เป็นวันในอนาคต
+case-nationality-format = กรอกรหัสประเทศสองตัวอักษร (ISO 3166-1) เช่น TH
+case-override-note-required = คุณเปลี่ยนการจัดประเภทที่เสนอ โปรดเขียนเหตุผล
+legal-before-previous = ขั้นตอนนี้ต้องไม่ลงวันที่ก่อนขั้นตอนก่อนหน้า
+legal-needs-charges = บันทึกการตั้งข้อหาก่อน
+legal-needs-complaint = บันทึกการร้องทุกข์ก่อน
+legal-needs-investigation = บันทึกการสอบสวนก่อน
+legal-needs-sentence = บันทึกคำพิพากษาก่อน
+legal-needs-trial = บันทึกการพิจารณาคดีก่อน คำพิพากษาต้องมีการพิจารณาคดีและการตั้งข้อหา
+legal-outcome-required = เลือกลงโทษหรือยกฟ้อง
+legal-outcome-sentence-only = เฉพาะคำพิพากษาเท่านั้นที่มีผล
+legal-penalty-conviction-only = เฉพาะการลงโทษเท่านั้นที่มีบทลงโทษ
+referral-best-interest-missing = คดีของเด็กต้องมีบันทึกประโยชน์สูงสุดก่อนส่งต่อ
+referral-case-closed = คดีปิดแล้ว
+referral-decline-reason-required = โปรดระบุเหตุผลที่ปฏิเสธการส่งต่อ
+referral-no-consent = บุคคลนี้ไม่ได้ยินยอมให้แบ่งปันข้อมูลกับหน่วยงานนี้
+referral-out-of-order = การส่งต่อไม่สามารถเปลี่ยนเป็นสถานะนั้นจากสถานะปัจจุบันได้
+referral-override-reason-required = เขียนเหตุผลในการส่งต่อโดยไม่มีความยินยอม
+referral-own-institution = เลือกหน่วยงานอื่น ไม่สามารถส่งต่อคดีให้หน่วยงานของตนเองได้
+referral-wrong-side = เฉพาะหน่วยงานอีกฝ่ายของการส่งต่อนี้เท่านั้นที่ทำได้
+screen-reason-fl-indicators = มีตัวชี้วัดแรงงานบังคับของ ILO ตั้งแต่สองข้อขึ้นไป
+screen-reason-fl-strong = มีตัวชี้วัดของ ILO ที่แสดงการบังคับใช้แรงงานด้วยการข่มขู่
+screen-reason-hazardous = อายุต่ำกว่า 18 ปีทำงานอันตราย
+screen-reason-hours = อายุต่ำกว่า 18 ปีทำงานเกินชั่วโมงที่กำหนด
+screen-reason-ht = มีการกระทำ วิธีการ และวัตถุประสงค์ของการค้ามนุษย์
+screen-reason-ht-child = มีการกระทำและวัตถุประสงค์ของการค้ามนุษย์ต่อเด็ก (ไม่ต้องมีวิธีการ)
+screen-reason-night-work = อายุต่ำกว่า 18 ปีทำงานกลางคืน
+screen-reason-none = ไม่เข้าเกณฑ์ใด
+screen-reason-under-minimum-age = อายุต่ำกว่าอายุขั้นต่ำในการทำงานของประเทศ
