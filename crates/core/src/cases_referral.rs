@@ -44,8 +44,25 @@ pub struct ReferralInput {
 impl App {
     /// The pathway steps for `need` from the case's area up (guide module).
     pub async fn pathway_for(&self, area_id: Uuid, need: Need) -> Result<Vec<Suggestion>> {
-        let _ = (area_id, need);
-        Ok(Vec::new())
+        // The two vocabularies share their codes; a need the guide does not know has no
+        // pathway.
+        let Some(need) = atlas_domain::guide::Need::parse(need.as_str()) else {
+            return Ok(Vec::new());
+        };
+        Ok(self
+            .pathway_steps(area_id, need)
+            .await?
+            .into_iter()
+            .map(|s| Suggestion {
+                order: s.order,
+                service_name: s.service_name,
+                institution_id: s.institution_id,
+                institution_acronym: s.institution_acronym,
+                max_response_hours: s.max_response_hours,
+                bring: s.bring,
+                consent_required: s.consent_required,
+            })
+            .collect())
     }
 
     /// Suggestions for referring a case for a need: the pathway's steps.

@@ -672,3 +672,65 @@ async fn closed_cases_lose_their_identifying_data_after_the_retention_period() {
         );
     }
 }
+
+#[tokio::test]
+async fn referrals_follow_the_guides_pathway_of_the_case_area_with_its_deadline() {
+    for t in TestApp::all_with_demo().await {
+        let n = t.name();
+        let officer = actor(&t, "frontline_officer", Role::FrontlineOfficer, "MTPBA").await;
+        let prv = t.institution_id("PRV").await;
+        // The barrio has no pathway of its own: it inherits Lomas de Zamora's.
+        let area = t.area_id("17 de Noviembre").await;
+        let c = t
+            .app
+            .create_case(&officer, &case_input(area, &[prv], VICTIM))
+            .await
+            .unwrap();
+        let steps = t
+            .app
+            .referral_suggestions(&officer, c.case_id, atlas_domain::cases::Need::SafetyShelter)
+            .await
+            .unwrap();
+        assert!(steps.len() >= 2, "{n}: {steps:?}");
+        assert!(steps.windows(2).all(|w| w[0].order < w[1].order));
+        let step = steps
+            .iter()
+            .find(|s| s.institution_id == Some(prv))
+            .expect("the PRV is a step of the shelter pathway");
+        assert_eq!(step.max_response_hours, 4);
+        let r = t
+            .app
+            .refer_case(
+                &officer,
+                c.case_id,
+                &ReferralInput {
+                    pathway_order: step.order.to_string(),
+                    ..referral(prv, "safety_shelter")
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            r.due_at,
+            t.clock.now() + time::Duration::hours(4),
+            "{n}: the pathway step's maximum response time"
+        );
+        assert_eq!(r.pathway_order, Some(step.order));
+        // The same pathway answers the guide's API for the barrio.
+        let mut api = t.client();
+        api.bearer = Some(t.token("frontline_officer").await);
+        let j = api
+            .json(
+                axum::http::Method::GET,
+                &format!("/api/v1/guide/pathways?area={area}&need=safety_shelter"),
+                None,
+            )
+            .await
+            .json();
+        assert_eq!(
+            j["steps"].as_array().unwrap().len(),
+            steps.len(),
+            "{n}: {j}"
+        );
+    }
+}
