@@ -82,7 +82,11 @@ async fn admins_filter_the_log_by_action_user_and_record_and_download_it() {
         assert!(csv.header("content-type").unwrap().starts_with("text/csv"));
         let mut rd = csv::Reader::from_reader(csv.body.as_bytes());
         let rows: Vec<_> = rd.records().map(|r| r.unwrap()).collect();
-        assert_eq!(rows.len(), 24, "10 areas and 14 institutions");
+        assert_eq!(
+            rows.len(),
+            25,
+            "11 areas (La Matanza comes with the guide demo) and 14 institutions"
+        );
         assert!(rows.iter().all(|r| r[3].starts_with("directory.")));
         let mut api = t.client();
         api.bearer = Some(t.token("admin").await);
