@@ -115,6 +115,13 @@ pub enum Action {
     ReadCaseStatistics,
     /// Watch for referrals nobody has answered (codes, institutions, deadlines).
     SuperviseReferrals,
+    /// Read mapping exercises and their public and generalised map features.
+    ReadCartography,
+    /// Create and edit mapping exercises and their features.
+    ManageCartography,
+    /// See restricted map features (only mapping facilitators and program staff of the
+    /// country; observers never, anywhere).
+    ReadRestrictedFeatures,
 }
 
 /// How far an action reaches for a role.
@@ -251,6 +258,19 @@ pub fn scope(role: Role, action: Action) -> Option<Scope> {
         },
         Action::SuperviseReferrals => match role {
             ProgramStaff => Some(Scope::Country),
+            _ => None,
+        },
+        Action::ReadCartography => match role {
+            Admin | ProgramStaff | Observer => Some(Scope::All),
+            _ => Some(Scope::Country),
+        },
+        Action::ManageCartography => match role {
+            Admin => Some(Scope::All),
+            ProgramStaff | MappingFacilitator => Some(Scope::Country),
+            _ => None,
+        },
+        Action::ReadRestrictedFeatures => match role {
+            ProgramStaff | MappingFacilitator => Some(Scope::Country),
             _ => None,
         },
     }
@@ -453,6 +473,26 @@ mod tests {
             institution_id: Some(Uuid::from_u128(2)),
             country: CountryCode::parse(country).unwrap(),
         }
+    }
+
+    #[test]
+    fn restricted_features_stay_with_facilitators_and_staff_of_the_country() {
+        assert_eq!(
+            scope(Role::MappingFacilitator, Action::ReadRestrictedFeatures),
+            Some(Scope::Country)
+        );
+        assert_eq!(
+            scope(Role::ProgramStaff, Action::ReadRestrictedFeatures),
+            Some(Scope::Country)
+        );
+        for r in [Role::Observer, Role::Admin, Role::MunicipalOfficial] {
+            assert_eq!(scope(r, Action::ReadRestrictedFeatures), None, "{r}");
+        }
+        assert_eq!(scope(Role::Observer, Action::ManageCartography), None);
+        assert_eq!(
+            scope(Role::Observer, Action::ReadCartography),
+            Some(Scope::All)
+        );
     }
 
     #[test]

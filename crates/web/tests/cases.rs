@@ -688,7 +688,11 @@ async fn referrals_follow_the_guides_pathway_of_the_case_area_with_its_deadline(
             .unwrap();
         let steps = t
             .app
-            .referral_suggestions(&officer, c.case_id, atlas_domain::cases::Need::SafetyShelter)
+            .referral_suggestions(
+                &officer,
+                c.case_id,
+                atlas_domain::cases::Need::SafetyShelter,
+            )
             .await
             .unwrap();
         assert!(steps.len() >= 2, "{n}: {steps:?}");
