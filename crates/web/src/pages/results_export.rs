@@ -10,6 +10,7 @@
 //! and the indicator page.
 
 use super::err;
+use super::training_import::{CSV, XLSX, download};
 use crate::AppState;
 use crate::extract::{Params, UserCtx};
 use crate::i18n::I18n;
@@ -20,8 +21,7 @@ use atlas_domain::results::Period;
 use atlas_domain::results_disagg::Disaggregation;
 use atlas_render::donor;
 use axum::extract::State;
-use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 
 /// The label of a dimension.
 pub fn dimension_label(i: &I18n, d: Disaggregation) -> String {
@@ -84,16 +84,6 @@ fn iati_ref(p: &Params, field: &str, e: &mut FieldErrors) -> String {
         e.add(field, "donor-iati-ref");
     }
     v.to_owned()
-}
-
-fn download(bytes: Vec<u8>, content_type: &'static str, file_name: &str) -> Response {
-    let mut r = bytes.into_response();
-    let h = r.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\"")) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    r
 }
 
 /// GET /results/export?country=&period=&format=xlsx|csv|xml[&activity=&org=]
@@ -159,12 +149,8 @@ pub async fn export(State(state): State<AppState>, u: UserCtx, p: Params) -> Res
         .into_bytes()),
     };
     match (bytes, format) {
-        (Ok(b), "xlsx") => download(
-            b,
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            &format!("{name}.xlsx"),
-        ),
-        (Ok(b), "csv") => download(b, "text/csv; charset=utf-8", &format!("{name}-hxl.csv")),
+        (Ok(b), "xlsx") => download(b, XLSX, &format!("{name}.xlsx")),
+        (Ok(b), "csv") => download(b, CSV, &format!("{name}-hxl.csv")),
         (Ok(b), _) => download(
             b,
             "application/xml; charset=utf-8",

@@ -180,7 +180,8 @@ pub async fn import(
     }
 }
 
-fn download(bytes: Vec<u8>, content_type: &'static str, file_name: &str) -> Response {
+/// A download: the bytes as an attachment named `file_name`.
+pub(crate) fn download(bytes: Vec<u8>, content_type: &'static str, file_name: &str) -> Response {
     let mut r = bytes.into_response();
     let h = r.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
@@ -190,8 +191,8 @@ fn download(bytes: Vec<u8>, content_type: &'static str, file_name: &str) -> Resp
     r
 }
 
-const CSV: &str = "text/csv; charset=utf-8";
-const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+pub(crate) const CSV: &str = "text/csv; charset=utf-8";
+pub(crate) const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 /// GET /training/courses/{id}/import/template.csv
 pub async fn template(State(state): State<AppState>, u: UserCtx, Path(id): Path<Uuid>) -> Response {
