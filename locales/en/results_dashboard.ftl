@@ -36,3 +36,5 @@ resdash-col-entered-at = Entered on
 resdash-counts = counts
 resdash-kind-course = Course
 resdash-kind-adaptation = Adaptation
+resdash-modules = Cartography, guide and cases
+resdash-modules-hint = Counts only: cases and referrals are never listed here. "Not yet recorded" means the module holds nothing for this scope yet.

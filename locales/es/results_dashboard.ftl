@@ -36,3 +36,5 @@ resdash-col-entered-at = Registrado el
 resdash-counts = cuenta
 resdash-kind-course = Curso
 resdash-kind-adaptation = Adaptación
+resdash-modules = Cartografía, guía y casos
+resdash-modules-hint = Solo conteos: los casos y las derivaciones nunca se listan aquí. «Aún no registrado» significa que el módulo todavía no tiene datos para este ámbito.

@@ -36,3 +36,5 @@ resdash-col-entered-at = บันทึกเมื่อ
 resdash-counts = นับ
 resdash-kind-course = หลักสูตร
 resdash-kind-adaptation = การปรับใช้
+resdash-modules = แผนที่ชุมชน คู่มือ และกรณี
+resdash-modules-hint = แสดงเฉพาะจำนวน: ไม่มีการแสดงรายการกรณีหรือการส่งต่อที่นี่ "ยังไม่มีการบันทึก" หมายถึงโมดูลยังไม่มีข้อมูลสำหรับขอบเขตนี้

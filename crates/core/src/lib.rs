@@ -24,6 +24,7 @@ pub mod results_dashboard;
 pub mod results_demo;
 pub mod results_edit;
 pub mod results_export;
+pub mod results_sources;
 pub mod training;
 pub mod training_adaptation;
 pub mod training_demo;

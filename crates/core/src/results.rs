@@ -89,10 +89,20 @@ pub struct KeyResults {
     pub all_models_in_implementation: bool,
     /// Every stage with its number of models, in lifecycle order.
     pub models_by_stage: Vec<(String, i64)>,
-    /// Social cartography mapping exercises: `None` until the cartography module lands.
+    /// Social cartography mapping exercises: `None` while the country has none.
     pub mapping_exercises: Option<i64>,
-    /// Budget committed in joint action plans: `None` until the cartography module lands.
+    /// Budget committed in joint action plans (top-level actions not cancelled), in the
+    /// plans' main currency: `None` while no plan holds a budgeted action.
     pub budget_allocated: Option<Money>,
+    /// Plan actions done: `None` while the country has no mapping exercise.
+    pub actions_done: Option<i64>,
+    /// Guides final or institutionalised: `None` while the country has no guide.
+    pub guides_final: Option<i64>,
+    /// Cases identified, referrals sent and referrals completed (service delivered or
+    /// closed), all time: `None` while the country has no case.
+    pub cases_identified: Option<i64>,
+    pub referrals_made: Option<i64>,
+    pub referrals_completed: Option<i64>,
 }
 
 impl KeyResults {
@@ -104,6 +114,21 @@ impl KeyResults {
         }
         if self.budget_allocated.is_none() {
             v.push("budget_allocated");
+        }
+        if self.actions_done.is_none() {
+            v.push("actions_done");
+        }
+        if self.guides_final.is_none() {
+            v.push("guides_final");
+        }
+        if self.cases_identified.is_none() {
+            v.push("cases_identified");
+        }
+        if self.referrals_made.is_none() {
+            v.push("referrals_made");
+        }
+        if self.referrals_completed.is_none() {
+            v.push("referrals_completed");
         }
         v
     }
@@ -633,6 +658,9 @@ impl App {
                 .sum::<i64>()
         };
         let models_total: i64 = counts.iter().map(|(_, n)| n).sum();
+        let m = self
+            .module_figures(Some(country.as_str()), &Period::all_time())
+            .await?;
         let models_in_implementation: i64 = ModelStage::ALL
             .iter()
             .filter(|s| s.in_implementation())
@@ -651,8 +679,13 @@ impl App {
                 .iter()
                 .map(|s| (s.as_str().to_owned(), n(*s)))
                 .collect(),
-            mapping_exercises: None,
-            budget_allocated: None,
+            mapping_exercises: m.mapping_exercises,
+            budget_allocated: self.budget_committed(country.as_str()).await?,
+            actions_done: m.actions_done,
+            guides_final: m.guides_final,
+            cases_identified: m.cases_identified,
+            referrals_made: m.referrals_made,
+            referrals_completed: m.referrals_completed,
         })
     }
 
@@ -794,7 +827,11 @@ impl App {
                     .unwrap_or(i64::MAX),
                 )
             }
-            MappingExercises | BudgetCommitted | Manual => None,
+            Manual => None,
+            s => self
+                .module_figures(Some(country.as_str()), period)
+                .await?
+                .of(s),
         })
     }
 

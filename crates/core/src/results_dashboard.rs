@@ -16,6 +16,7 @@
 //! and a manual indicator's entries for the period with evidence and who entered them.
 //! Observers read figures only: every records page is "not found" for them.
 
+use crate::results_sources::ModuleFigures;
 use crate::{App, By, Result};
 use anyhow::Context;
 use atlas_domain::Error as RuleError;
@@ -44,6 +45,8 @@ pub struct KeyFigures {
     pub institutions_targeted: i64,
     pub institutions_integrated: i64,
     pub models_in_implementation: i64,
+    /// The cartography, guide and case figures (`None`: not yet recorded).
+    pub modules: ModuleFigures,
 }
 
 impl KeyFigures {
@@ -55,7 +58,8 @@ impl KeyFigures {
             InstitutionsTargeted => Some(self.institutions_targeted),
             InstitutionsIntegrated => Some(self.institutions_integrated),
             ModelsInImplementation => Some(self.models_in_implementation),
-            MappingExercises | BudgetCommitted | Manual => None,
+            Manual => None,
+            s => self.modules.of(s),
         }
     }
 }
@@ -179,7 +183,9 @@ pub fn records_visible(
         _ => false,
     };
     let listable = match source {
-        IndicatorSource::MappingExercises | IndicatorSource::BudgetCommitted => false,
+        // Counted records of the other modules are not listed here: cases never are
+        // (their own pages decide who sees one), exercises and plans have their pages.
+        s if s.module() != "training" && s.module() != "models" && s.module() != "manual" => false,
         // People by name: only for roles that read every participant of the country.
         IndicatorSource::IndividualsTrained => {
             match (list_scope(actor, Action::ManageCourses), country) {
@@ -211,6 +217,7 @@ impl App {
                 institutions_targeted: targeted,
                 institutions_integrated: integrated,
                 models_in_implementation: in_implementation(&models),
+                modules: self.module_figures(country, p).await?,
             });
         }
         Ok(Series(out))
@@ -491,9 +498,7 @@ impl App {
                 let latest = values.last().map(|v| v.value);
                 (RecordList::Values(values), latest)
             }
-            IndicatorSource::MappingExercises | IndicatorSource::BudgetCommitted => {
-                return Err(RuleError::NotFound.into());
-            }
+            _ => return Err(RuleError::NotFound.into()),
         };
         if let RecordList::Trained(people) = &list {
             let now = self.now();

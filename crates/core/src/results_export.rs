@@ -232,6 +232,7 @@ impl App {
             .await?;
         let manual_all = st::latest_values_all(&self.db, country.as_str()).await?;
         let mut trained_cumulative: Option<i64> = None;
+        let mut module_cumulative: Option<crate::results_sources::ModuleFigures> = None;
         let by_id: HashMap<Uuid, &st::NodeRow> = fw
             .nodes
             .iter()
@@ -278,6 +279,24 @@ impl App {
                             );
                         }
                         trained_cumulative
+                    }
+                    Some(
+                        s @ (IndicatorSource::ReferralsMade
+                        | IndicatorSource::ReferralsCompleted
+                        | IndicatorSource::CasesIdentified
+                        | IndicatorSource::CasesReferred
+                        | IndicatorSource::CasesAssisted
+                        | IndicatorSource::CasesProsecuted
+                        | IndicatorSource::CasesSentenced),
+                    ) => {
+                        // Flows: the cumulative figure counts every period up to this one.
+                        if module_cumulative.is_none() {
+                            module_cumulative = Some(
+                                self.module_figures(Some(country.as_str()), &period.to_date())
+                                    .await?,
+                            );
+                        }
+                        module_cumulative.and_then(|m| m.of(s))
                     }
                     Some(IndicatorSource::Manual) if i.unit == "number" => {
                         let mine: Vec<i64> = manual_all

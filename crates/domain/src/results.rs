@@ -381,6 +381,25 @@ fn month_end(y: i32, m: u8) -> Option<Date> {
 }
 
 impl Period {
+    /// Every day a record can carry (years 1900 to 9999), for "all time" figures; its
+    /// `kind` means nothing and it has no period code of its own.
+    pub fn all_time() -> Period {
+        Period {
+            kind: PeriodKind::Month,
+            first: Date::from_calendar_date(1900, Month::January, 1).unwrap_or(Date::MIN),
+            last: Date::from_calendar_date(9999, Month::December, 31).unwrap_or(Date::MAX),
+        }
+    }
+
+    /// From the first day [`Period::all_time`] knows to this period's last day: the
+    /// span of a cumulative figure.
+    pub fn to_date(self) -> Period {
+        Period {
+            first: Period::all_time().first,
+            ..self
+        }
+    }
+
     /// The period of `kind` that contains `day`.
     pub fn containing(kind: PeriodKind, day: Date) -> Option<Period> {
         let (y, m) = (day.year(), u8::from(day.month()));
@@ -485,15 +504,32 @@ string_enum!(
 
 string_enum!(
     /// Where an indicator's values come from: a computation over module data, or manual
-    /// entries with evidence. Mapping exercises and budget committed belong to the
-    /// cartography module, still to come: they read "not yet recorded".
+    /// entries with evidence. A computed source whose module holds no data for the
+    /// country reads "not yet recorded".
     IndicatorSource {
         IndividualsTrained = "individuals_trained",
         InstitutionsTargeted = "institutions_targeted",
         InstitutionsIntegrated = "institutions_integrated",
         ModelsInImplementation = "models_in_implementation",
+        /// Exercises started by the end of the period.
         MappingExercises = "mapping_exercises",
+        /// Top-level plan actions not cancelled, in major units of the plans' main currency.
         BudgetCommitted = "budget_committed",
+        /// Plan actions done, as they stand.
+        ActionsDone = "actions_done",
+        /// Guides at the final or institutionalised stage, as they stand.
+        GuidesFinal = "guides_final",
+        /// Referrals sent in the period.
+        ReferralsMade = "referrals_made",
+        /// Referrals sent in the period whose service was delivered (or that were closed).
+        ReferralsCompleted = "referrals_completed",
+        /// Cases identified in the period; the next four count those of them that went
+        /// at least as far as the named stage.
+        CasesIdentified = "cases_identified",
+        CasesReferred = "cases_referred",
+        CasesAssisted = "cases_assisted",
+        CasesProsecuted = "cases_prosecuted",
+        CasesSentenced = "cases_sentenced",
         Manual = "manual",
     }
 );
@@ -506,6 +542,36 @@ impl IndicatorSource {
             _ => Some(IndicatorUnit::Number),
         }
     }
+
+    /// The module whose records a computed source counts (`manual` for manual entries).
+    pub fn module(self) -> &'static str {
+        use IndicatorSource::*;
+        match self {
+            IndividualsTrained | InstitutionsTargeted | InstitutionsIntegrated => "training",
+            ModelsInImplementation => "models",
+            MappingExercises | BudgetCommitted | ActionsDone => "cartography",
+            GuidesFinal => "guide",
+            ReferralsMade | ReferralsCompleted | CasesIdentified | CasesReferred
+            | CasesAssisted | CasesProsecuted | CasesSentenced => "cases",
+            Manual => "manual",
+        }
+    }
+}
+
+/// The number of decimal places of an ISO 4217 currency's minor unit (two unless the
+/// currency is one of those with none or three).
+pub fn currency_exponent(currency: &str) -> u32 {
+    match currency {
+        "BIF" | "CLP" | "DJF" | "GNF" | "ISK" | "JPY" | "KMF" | "KRW" | "PYG" | "RWF" | "UGX"
+        | "UYI" | "VND" | "VUV" | "XAF" | "XOF" | "XPF" => 0,
+        "BHD" | "IQD" | "JOD" | "KWD" | "LYD" | "OMR" | "TND" => 3,
+        _ => 2,
+    }
+}
+
+/// An amount in minor units expressed in whole major units (rounded down).
+pub fn major_units(minor: i64, currency: &str) -> i64 {
+    minor / 10_i64.pow(currency_exponent(currency))
 }
 
 /// Parses a whole number within the unit's range (percent: 0–100; number: 0 or more).

@@ -20,6 +20,7 @@ pub mod jobs;
 pub mod results;
 pub mod results_dashboard;
 pub mod results_edit;
+pub mod results_sources;
 pub mod training;
 pub mod training_adaptation;
 pub mod training_material;

@@ -72,7 +72,7 @@ fn list_params() -> Vec<Value> {
 /// The key results operation (kept apart: the document outgrows `json!`'s recursion).
 fn key_results_path() -> Value {
     json!({
-        "get": op("Key results of a country computed from live data: training figures, models of practice by stage; figures of modules not built yet are null with status not_yet_recorded (no personal data)", "results",
+        "get": op("Key results of a country computed from live data: training figures, models of practice by stage; figures of modules that hold no data for the country yet are null with status not_yet_recorded (no personal data)", "results",
             json!([q("country", "ISO 3166-1 alpha-2 code: AR, LR, PY or TH; omitted means the caller's own country")]), None,
             merge(json!({"200": ok("Key results", json!({"$ref": "#/components/schemas/KeyResults"}))}), errors(&["400", "401", "404"])), true)
     })
@@ -109,6 +109,11 @@ fn key_results_schema() -> Value {
                     "all_models_in_implementation": {"type": "boolean", "description": "At least one model and every one implemented or institutionalised"},
                     "models_by_stage": {"type": "object", "description": "Every lifecycle stage (developed, piloted, evaluated, refined, implemented, institutionalised) with its number of models", "additionalProperties": {"type": "integer"}},
                     "mapping_exercises": {"type": ["integer", "null"], "description": "From the cartography module; null until it records data"},
+                    "actions_done": {"type": ["integer", "null"], "description": "Joint action plan actions done (cartography); null while the country has no exercise"},
+                    "guides_final": {"type": ["integer", "null"], "description": "Guides final or institutionalised (guide module); null while the country has none"},
+                    "cases_identified": {"type": ["integer", "null"], "description": "Cases identified, all time (case module, a count only); null while the country has none"},
+                    "referrals_made": {"type": ["integer", "null"], "description": "Referrals sent, all time; null while the country has no case"},
+                    "referrals_completed": {"type": ["integer", "null"], "description": "Referrals whose service was delivered or that were closed; null while the country has no case"},
                     "budget_allocated": {"description": "From the cartography module (joint action plans), in major units; null until it records data",
                         "oneOf": [{"type": "null"}, {"type": "object", "required": ["amount", "currency"], "properties": {"amount": {"type": "integer"}, "currency": {"type": "string", "description": "ISO 4217"}}}]},
                     "sources": {"type": "object", "description": "For each figure: the module it comes from and whether it is recorded",

@@ -49,13 +49,23 @@ pub async fn key(
             "models_by_stage": by_stage,
             "mapping_exercises": k.mapping_exercises,
             "budget_allocated": k.budget_allocated,
+            "actions_done": k.actions_done,
+            "guides_final": k.guides_final,
+            "cases_identified": k.cases_identified,
+            "referrals_made": k.referrals_made,
+            "referrals_completed": k.referrals_completed,
             "sources": {
                 "individuals_trained": {"module": "training", "status": "recorded"},
                 "institutions_targeted": {"module": "training", "status": "recorded"},
                 "institutions_integrated": {"module": "training", "status": "recorded"},
                 "models_in_implementation": {"module": "models", "status": "recorded"},
                 "mapping_exercises": {"module": "cartography", "status": status("mapping_exercises")},
-                "budget_allocated": {"module": "cartography", "status": status("budget_allocated")}
+                "budget_allocated": {"module": "cartography", "status": status("budget_allocated")},
+                "actions_done": {"module": "cartography", "status": status("actions_done")},
+                "guides_final": {"module": "guide", "status": status("guides_final")},
+                "cases_identified": {"module": "cases", "status": status("cases_identified")},
+                "referrals_made": {"module": "cases", "status": status("referrals_made")},
+                "referrals_completed": {"module": "cases", "status": status("referrals_completed")}
             }
         }),
     ))

@@ -80,7 +80,34 @@ fn key_sentences(i: &I18n, k: &KeyResults) -> Vec<String> {
             ],
         ));
     }
+    if let Some(n) = k.mapping_exercises {
+        v.push(i.tn("results-sentence-mapping", n));
+    }
+    if let Some(b) = &k.budget_allocated {
+        v.push(i.ta(
+            "results-sentence-budget",
+            &[
+                ("amount", grouped(b.amount, i.lang_code())),
+                ("currency", b.currency.clone()),
+            ],
+        ));
+    }
     v
+}
+
+/// A whole number with the thousands separator of the language (`5.000.000` in Spanish,
+/// `5,000,000` in English and Thai).
+fn grouped(n: i64, lang: &str) -> String {
+    let sep = if lang == "es" { '.' } else { ',' };
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (k, c) in digits.chars().enumerate() {
+        if k > 0 && (digits.len() - k).is_multiple_of(3) {
+            out.push(sep);
+        }
+        out.push(c);
+    }
+    if n < 0 { format!("-{out}") } else { out }
 }
 
 #[derive(Template)]

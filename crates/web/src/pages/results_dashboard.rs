@@ -123,6 +123,15 @@ fn key_views(
         .collect()
 }
 
+/// The module sources shown beside the key figures, in the order of the framework form.
+fn module_views(i: &I18n, k: &KeyFigures) -> Vec<(String, Option<i64>)> {
+    IndicatorSource::ALL
+        .iter()
+        .filter(|s| !matches!(s.module(), "training" | "models" | "manual"))
+        .map(|s| (i.code("figure-source", s.as_str()), k.of(*s)))
+        .collect()
+}
+
 /// An indicator as the page shows it.
 struct IndicatorView {
     id: Uuid,
@@ -264,6 +273,8 @@ struct DashboardPage {
     /// The countries the reader may switch between (empty: only their own).
     countries: Vec<&'static str>,
     key: Vec<FigureView>,
+    /// The cartography, guide and case figures: label and value (`None`: not yet recorded).
+    modules: Vec<(String, Option<i64>)>,
     indicators: Vec<IndicatorView>,
     rows: Vec<CountryRowView>,
     program_trends: Vec<ProgramTrendView>,
@@ -295,6 +306,7 @@ fn country_page(
         .collect();
     DashboardPage {
         key: key_views(&s.i18n, actor, Some(&d.country), &code, &d.key),
+        modules: module_views(&s.i18n, &d.key),
         period_first: d.period.first.to_string(),
         period_last: d.period.last.to_string(),
         period_code: code,
@@ -364,6 +376,7 @@ fn program_page(s: Shell, actor: &Actor, d: ProgramDashboard) -> DashboardPage {
     }
     DashboardPage {
         key: key_views(&s.i18n, actor, None, &code, &d.totals),
+        modules: module_views(&s.i18n, &d.totals),
         period_first: d.period.first.to_string(),
         period_last: d.period.last.to_string(),
         period_code: code,

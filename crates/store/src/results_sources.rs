@@ -1,0 +1,94 @@
+//! Figures the results framework reads from the cartography and case modules. Every
+//! query takes an optional country (`None`: the whole program) so the same figure
+//! serves a country's framework and the program dashboard.
+//!
+//! Periods are calendar dates `[first, last]` (`YYYY-MM-DD`, compared as text on both
+//! engines) or, for timestamps, `[from, to)`.
+
+use crate::{Db, on_db};
+use anyhow::Context;
+use time::OffsetDateTime;
+
+/// Mapping exercises started on or before `last` (an exercise without a start date
+/// counts from the day it was recorded, so it is always counted).
+pub async fn exercises_by(db: &Db, country: Option<&str>, last: &str) -> anyhow::Result<i64> {
+    let sql = "select count(*) from cartography_exercise \
+               where ($1 is null or country_code = $1) and (starts_on is null or starts_on <= $2)";
+    on_db!(db, p => sqlx::query_scalar(sql).bind(country).bind(last).fetch_one(p).await)
+        .context("count exercises by date")
+}
+
+/// Plan actions that are done, as they stand.
+pub async fn actions_done(db: &Db, country: Option<&str>) -> anyhow::Result<i64> {
+    let sql = "select count(*) from cartography_action a \
+               join cartography_exercise e on e.exercise_id = a.exercise_id \
+               where ($1 is null or e.country_code = $1) and a.status = 'done'";
+    on_db!(db, p => sqlx::query_scalar(sql).bind(country).fetch_one(p).await)
+        .context("count actions done")
+}
+
+/// Budget committed by the action plans, as they stand, per currency in minor units:
+/// top-level actions that are not cancelled, so nested budgets are not counted twice.
+pub async fn budget(db: &Db, country: Option<&str>) -> anyhow::Result<Vec<(String, i64)>> {
+    let sql = "select a.currency, cast(sum(a.budget_minor) as bigint) from cartography_action a \
+               join cartography_exercise e on e.exercise_id = a.exercise_id \
+               where ($1 is null or e.country_code = $1) and a.parent_id is null \
+               and a.status <> 'cancelled' group by a.currency order by a.currency";
+    on_db!(db, p => sqlx::query_as(sql).bind(country).fetch_all(p).await)
+        .context("budget committed")
+}
+
+/// Referrals sent in `[from, to)` and how many of them were completed (service
+/// delivered or closed).
+pub async fn referrals(
+    db: &Db,
+    country: Option<&str>,
+    from: OffsetDateTime,
+    to: OffsetDateTime,
+) -> anyhow::Result<(i64, i64)> {
+    let sql = "select count(*), coalesce(sum(case when r.state in ('delivered','closed') then 1 else 0 end), 0) \
+               from case_referral r join case_record k on k.case_id = r.case_id \
+               where ($1 is null or k.country_code = $1) and r.created_at >= $2 and r.created_at < $3";
+    on_db!(db, c => sqlx::query_as(sql).bind(country).bind(from).bind(to).fetch_one(c).await)
+        .context("count referrals")
+}
+
+/// Cases identified in `[first, last]` by how far they went, each count including the
+/// cases that went further: identified, referred (a referral sent), assisted (a referral
+/// accepted, delivered or closed), prosecuted (a legal step recorded) and sentenced (a
+/// sentence or an appeal of one).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CaseStages {
+    pub identified: i64,
+    pub referred: i64,
+    pub assisted: i64,
+    pub prosecuted: i64,
+    pub sentenced: i64,
+}
+
+pub async fn case_stages(
+    db: &Db,
+    country: Option<&str>,
+    first: &str,
+    last: &str,
+) -> anyhow::Result<CaseStages> {
+    let sql = "select count(*), \
+               coalesce(sum(case when exists (select 1 from case_referral r where r.case_id = k.case_id) then 1 else 0 end), 0), \
+               coalesce(sum(case when exists (select 1 from case_referral r where r.case_id = k.case_id \
+                 and r.state in ('accepted','delivered','closed')) then 1 else 0 end), 0), \
+               coalesce(sum(case when exists (select 1 from case_legal_step s where s.case_id = k.case_id) then 1 else 0 end), 0), \
+               coalesce(sum(case when exists (select 1 from case_legal_step s where s.case_id = k.case_id \
+                 and s.kind in ('sentence','appeal')) then 1 else 0 end), 0) \
+               from case_record k where ($1 is null or k.country_code = $1) \
+               and k.identified_on >= $2 and k.identified_on <= $3";
+    let (identified, referred, assisted, prosecuted, sentenced): (i64, i64, i64, i64, i64) =
+        on_db!(db, c => sqlx::query_as(sql).bind(country).bind(first).bind(last).fetch_one(c).await)
+            .context("count cases by stage")?;
+    Ok(CaseStages {
+        identified,
+        referred,
+        assisted,
+        prosecuted,
+        sentenced,
+    })
+}
