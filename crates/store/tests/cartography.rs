@@ -53,6 +53,10 @@ async fn exercises_and_features_round_trip_and_are_counted_per_country() {
             created_at: t0(),
             updated_at: t0(),
             version: 1,
+            finding: String::new(),
+            feature_id: None,
+            starts_on: None,
+            due_on: None,
         };
         let top = action(None, 500_000_000, "in_progress");
         st::insert_action(&mut tx, &top).await.unwrap();
