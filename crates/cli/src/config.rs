@@ -42,7 +42,7 @@ pub struct Settings {
     /// instead of the host a request came to. Empty: not set.
     pub public_url: String,
     /// Size in degrees of the grid generalised map features are snapped to when shown
-    /// or exported (default 0.005, about 500 m).
+    /// or exported (default 0.002, about 220 m).
     pub cartography_grid_degrees: f64,
 }
 

@@ -9,6 +9,7 @@
 pub mod audit;
 pub mod auth;
 pub mod cartography;
+pub mod cartography_demo;
 pub mod cases;
 pub mod cases_referral;
 pub mod cases_stats;

@@ -468,8 +468,9 @@ impl FeatureDraft {
 }
 
 /// Default size of the grid generalised features are snapped to, in degrees (about
-/// 500 m of latitude): coarse enough that a house cannot be told from its block.
-pub const DEFAULT_GRID_DEGREES: f64 = 0.005;
+/// 220 m of latitude): coarse enough that a house cannot be told from its block, fine
+/// enough that the feature stays in its neighbourhood.
+pub const DEFAULT_GRID_DEGREES: f64 = 0.002;
 
 /// How a feature is shown to someone: restricted features only to those who may read
 /// them, generalised ones always snapped (to everyone, in pages and exports alike).

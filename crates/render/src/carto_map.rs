@@ -190,6 +190,26 @@ pub fn svg(
     s
 }
 
+/// The features CSV (`lon,lat,category,description,sensitivity`, RFC 4180, CRLF): the
+/// coordinates are written as plain numbers so the file imports back, the text cells
+/// through [`crate::csv_safe::cell`] so a spreadsheet never runs them as formulas.
+pub fn features_csv(rows: &[(f64, f64, &str, &str, &str)]) -> Result<Vec<u8>, csv::Error> {
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    w.write_record(atlas_domain::cartography::CSV_COLUMNS)?;
+    for (lon, lat, cat, desc, sens) in rows {
+        w.write_record([
+            lon.to_string(),
+            lat.to_string(),
+            crate::csv_safe::cell(cat).into_owned(),
+            crate::csv_safe::cell(desc).into_owned(),
+            crate::csv_safe::cell(sens).into_owned(),
+        ])?;
+    }
+    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

@@ -652,22 +652,25 @@ pub async fn export(
     }
     // Points as lon/lat; lines and areas by their first position (the CSV is the
     // spreadsheet view; GeoJSON keeps every shape).
-    let rows = fs.iter().map(|f| {
-        let p = f
-            .geometry
-            .positions()
-            .first()
-            .copied()
-            .unwrap_or(Pos { lon: 0.0, lat: 0.0 });
-        vec![
-            format!("{}", p.lon),
-            format!("{}", p.lat),
-            f.row.category.clone(),
-            f.row.description.clone(),
-            f.row.sensitivity.clone(),
-        ]
-    });
-    match atlas_render::csv_safe::write(&atlas_domain::cartography::CSV_COLUMNS, rows) {
+    let rows: Vec<(f64, f64, &str, &str, &str)> = fs
+        .iter()
+        .map(|f| {
+            let p = f
+                .geometry
+                .positions()
+                .first()
+                .copied()
+                .unwrap_or(Pos { lon: 0.0, lat: 0.0 });
+            (
+                p.lon,
+                p.lat,
+                f.row.category.as_str(),
+                f.row.description.as_str(),
+                f.row.sensitivity.as_str(),
+            )
+        })
+        .collect();
+    match carto_map::features_csv(&rows) {
         Ok(b) => {
             super::training_import::download(b, super::training_import::CSV, &format!("{name}.csv"))
         }
