@@ -538,3 +538,56 @@ async fn the_public_plan_page_is_not_found_until_switched_on() {
         );
     }
 }
+
+fn gz_size(body: &str) -> usize {
+    use std::io::Write;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(body.as_bytes()).unwrap();
+    gz.finish().unwrap().len()
+}
+
+#[tokio::test]
+async fn cartography_pages_render_in_three_languages_with_csrf_and_within_budget() {
+    for t in TestApp::all_with_demo().await {
+        let id = demo_exercise(&t).await;
+        t.app.set_plan_public(By::Operator, id, true).await.unwrap();
+        let mut c = t.signed_in("mapping_facilitator").await;
+        let pages = [
+            "/cartography".to_owned(),
+            format!("/cartography/exercises/{id}"),
+            format!("/cartography/exercises/{id}?layers=social,cultural"),
+            format!("/cartography/exercises/{id}/plan"),
+            format!("/plans/{id}"),
+        ];
+        for lang in ["en", "es", "th"] {
+            c.get(&format!("/lang/{lang}")).await;
+            for p in &pages {
+                let r = c.get(p).await;
+                assert_eq!(r.status, StatusCode::OK, "{} {lang} {p}", t.name());
+                assert!(r.body.contains(&format!("<html lang=\"{lang}\">")), "{p}");
+                assert!(
+                    !r.body.contains("Unknown localization key"),
+                    "{lang} {p} lacks a translation"
+                );
+                for form in r.body.split("<form").skip(1) {
+                    let head = &form[..form.find('>').unwrap()];
+                    if head.contains("method=\"post\"") {
+                        assert!(
+                            form.contains("name=\"csrf\""),
+                            "{p}: POST form without CSRF"
+                        );
+                    }
+                }
+                let size = gz_size(&r.body);
+                assert!(size <= 14 * 1024, "{p} is {size} bytes compressed");
+            }
+        }
+        // A layer left out is not drawn; the others are.
+        c.get("/lang/en").await;
+        let r = c
+            .get(&format!("/cartography/exercises/{id}?layers=social"))
+            .await;
+        assert!(r.body.contains("class=\"layer d-social\""));
+        assert!(!r.body.contains("class=\"layer d-economic\""));
+    }
+}
