@@ -41,6 +41,9 @@ pub struct Settings {
     /// certificate QR codes, verification and test links and Open Badges credentials
     /// instead of the host a request came to. Empty: not set.
     pub public_url: String,
+    /// Size in degrees of the grid generalised map features are snapped to when shown
+    /// or exported (default 0.002, about 220 m).
+    pub cartography_grid_degrees: f64,
 }
 
 /// Loads settings from defaults, an optional TOML file and the environment.
@@ -62,7 +65,11 @@ pub fn load(file: Option<&Path>) -> anyhow::Result<Settings> {
             "material_max_bytes",
             atlas_domain::training_material::DEFAULT_MAX_BYTES as u64,
         )?
-        .set_default("public_url", "")?;
+        .set_default("public_url", "")?
+        .set_default(
+            "cartography_grid_degrees",
+            atlas_domain::cartography::DEFAULT_GRID_DEGREES,
+        )?;
     if let Some(f) = file {
         b = b.add_source(
             config::File::from(f)
@@ -96,6 +103,10 @@ pub fn load(file: Option<&Path>) -> anyhow::Result<Settings> {
     );
     anyhow::ensure!(!s.data_dir.trim().is_empty(), "data_dir must name a folder");
     parse_public_url(&s.public_url)?;
+    anyhow::ensure!(
+        s.cartography_grid_degrees > 0.0 && s.cartography_grid_degrees <= 1.0,
+        "cartography_grid_degrees must be above 0 and at most 1"
+    );
     Ok(s)
 }
 
@@ -148,6 +159,9 @@ impl Settings {
             data_dir,
             material_max_bytes: self.material_max_bytes,
             public_url: parse_public_url(&self.public_url)?,
+            cartography: atlas_core::cartography::CartoSettings {
+                grid_degrees: self.cartography_grid_degrees,
+            },
             ..Default::default()
         })
     }

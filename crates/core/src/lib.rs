@@ -8,6 +8,8 @@
 
 pub mod audit;
 pub mod auth;
+pub mod cartography;
+pub mod cartography_demo;
 pub mod cases;
 pub mod cases_referral;
 pub mod cases_stats;
@@ -118,6 +120,8 @@ pub struct Settings {
     /// Cases: minimum working ages, k of the anonymised export, retention, default
     /// referral response time.
     pub cases: cases::CaseSettings,
+    /// Cartography: the grid generalised features are snapped to.
+    pub cartography: cartography::CartoSettings,
 }
 
 /// A 32-byte secret. `Debug` never shows it.
@@ -179,6 +183,7 @@ impl Default for Settings {
             material_max_bytes: atlas_domain::training_material::DEFAULT_MAX_BYTES,
             public_url: None,
             cases: cases::CaseSettings::default(),
+            cartography: cartography::CartoSettings::default(),
         }
     }
 }

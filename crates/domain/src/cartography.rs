@@ -359,7 +359,7 @@ fn category_for(
 fn description(s: &str, field: &str, e: &mut FieldErrors) -> String {
     let t = s.trim();
     if t.chars().count() > 2000 {
-        e.add(field, "error-too-long");
+        e.add(field, "field-too-long");
     }
     t.to_owned()
 }
@@ -467,6 +467,555 @@ impl FeatureDraft {
     }
 }
 
+/// Default size of the grid generalised features are snapped to, in degrees (about
+/// 220 m of latitude): coarse enough that a house cannot be told from its block, fine
+/// enough that the feature stays in its neighbourhood.
+pub const DEFAULT_GRID_DEGREES: f64 = 0.002;
+
+/// How a feature is shown to someone: restricted features only to those who may read
+/// them, generalised ones always snapped (to everyone, in pages and exports alike).
+/// `None` when the viewer must not see it at all.
+pub fn shown_geometry(
+    g: &Geometry,
+    s: Sensitivity,
+    may_read_restricted: bool,
+    grid: f64,
+) -> Option<Geometry> {
+    match s {
+        Sensitivity::Public => Some(g.clone()),
+        Sensitivity::Generalised => Some(g.snapped(grid)),
+        Sensitivity::Restricted => may_read_restricted.then(|| g.clone()),
+    }
+}
+
+fn date_opt(s: &str, field: &str, e: &mut FieldErrors) -> Option<String> {
+    let t = s.trim();
+    if t.is_empty() {
+        return None;
+    }
+    match crate::training::parse_date(t) {
+        Some(d) => Some(d.to_string()),
+        None => {
+            e.add(field, "field-date");
+            None
+        }
+    }
+}
+
+fn date_order(a: &Option<String>, b: &Option<String>, field: &str, e: &mut FieldErrors) {
+    if let (Some(a), Some(b)) = (a, b)
+        && b < a
+    {
+        e.add(field, "field-date-order");
+    }
+}
+
+/// A mapping exercise as typed into its form.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct ExerciseInput {
+    pub area_id: String,
+    pub name: String,
+    pub purpose: String,
+    pub starts_on: String,
+    pub ends_on: String,
+}
+
+/// A parsed exercise (the area's existence and country are checked by the use case).
+#[derive(Debug, Clone)]
+pub struct ExerciseDraft {
+    pub area_id: uuid::Uuid,
+    pub name: String,
+    pub purpose: String,
+    pub starts_on: Option<String>,
+    pub ends_on: Option<String>,
+}
+
+impl ExerciseDraft {
+    /// Parses every field, one message per bad field.
+    pub fn parse(i: &ExerciseInput) -> Result<Self, Error> {
+        use crate::directory::required_text;
+        let mut e = FieldErrors::new();
+        let area_id = match uuid::Uuid::parse_str(i.area_id.trim()) {
+            Ok(u) => Some(u),
+            Err(_) => {
+                e.add("area_id", "field-reference");
+                None
+            }
+        };
+        let name = required_text(&i.name, "name", 200, &mut e);
+        let purpose = description(&i.purpose, "purpose", &mut e);
+        let starts_on = date_opt(&i.starts_on, "starts_on", &mut e);
+        let ends_on = date_opt(&i.ends_on, "ends_on", &mut e);
+        date_order(&starts_on, &ends_on, "ends_on", &mut e);
+        match area_id {
+            Some(area_id) if e.is_empty() => Ok(Self {
+                area_id,
+                name,
+                purpose,
+                starts_on,
+                ends_on,
+            }),
+            _ => Err(Error::Invalid(e)),
+        }
+    }
+}
+
+/// The groups a workshop counts its participants by (never their names).
+pub const WORKSHOP_GROUPS: [&str; 6] = [
+    "residents",
+    "youth",
+    "teachers",
+    "health_workers",
+    "officials",
+    "other",
+];
+
+/// A workshop as typed into its form.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct WorkshopInput {
+    pub held_on: String,
+    pub place: String,
+    pub residents: String,
+    pub youth: String,
+    pub teachers: String,
+    pub health_workers: String,
+    pub officials: String,
+    pub other: String,
+    pub consent_noted: String,
+}
+
+/// A parsed workshop: participant counts in the order of [`WORKSHOP_GROUPS`].
+#[derive(Debug, Clone)]
+pub struct WorkshopDraft {
+    pub held_on: String,
+    pub place: String,
+    pub counts: [i64; 6],
+    pub consent_noted: bool,
+}
+
+impl WorkshopDraft {
+    /// Parses every field. Consent must be noted: a workshop whose participants did not
+    /// agree to take part is not recorded.
+    pub fn parse(i: &WorkshopInput) -> Result<Self, Error> {
+        let mut e = FieldErrors::new();
+        let held_on = match crate::training::parse_date(&i.held_on) {
+            Some(d) => d.to_string(),
+            None => {
+                e.add("held_on", "field-date");
+                String::new()
+            }
+        };
+        let place = crate::directory::required_text(&i.place, "place", 200, &mut e);
+        let raw = [
+            &i.residents,
+            &i.youth,
+            &i.teachers,
+            &i.health_workers,
+            &i.officials,
+            &i.other,
+        ];
+        let mut counts = [0i64; 6];
+        for (n, r) in raw.iter().enumerate() {
+            let t = r.trim();
+            if t.is_empty() {
+                continue;
+            }
+            match t.parse::<i64>() {
+                Ok(v) if (0..=100_000).contains(&v) => counts[n] = v,
+                _ => e.add(WORKSHOP_GROUPS[n], "field-number"),
+            }
+        }
+        let consent_noted = matches!(i.consent_noted.trim(), "1" | "on" | "true" | "yes");
+        if !consent_noted {
+            e.add("consent_noted", "carto-consent-required");
+        }
+        e.into_result(Self {
+            held_on,
+            place,
+            counts,
+            consent_noted,
+        })
+    }
+}
+
+/// Columns of the feature CSV (import and export), in order.
+pub const CSV_COLUMNS: [&str; 5] = ["lon", "lat", "category", "description", "sensitivity"];
+
+impl FeatureDraft {
+    /// Parses a CSV of points with the header `lon,lat,category,description,sensitivity`;
+    /// every bad row is reported as `row N` (N counting the header as row 1) and nothing
+    /// is accepted unless every row is good.
+    pub fn csv(text: &str) -> Result<Vec<Self>, Error> {
+        let mut r = csv::ReaderBuilder::new()
+            .flexible(true)
+            .trim(csv::Trim::All)
+            .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+        let header: Vec<String> = match r.headers() {
+            Ok(h) => h.iter().map(|c| c.to_ascii_lowercase()).collect(),
+            Err(_) => {
+                return Err(Error::Invalid(FieldErrors::single(
+                    "csv",
+                    "carto-csv-header",
+                )));
+            }
+        };
+        let col = |name: &str| header.iter().position(|h| h == name);
+        let (Some(lon), Some(lat), Some(cat)) = (col("lon"), col("lat"), col("category")) else {
+            return Err(Error::Invalid(FieldErrors::single(
+                "csv",
+                "carto-csv-header",
+            )));
+        };
+        let (desc, sens) = (col("description"), col("sensitivity"));
+        let mut e = FieldErrors::new();
+        let mut out = Vec::new();
+        for (n, rec) in r.records().enumerate() {
+            let row = format!("row {}", n + 2);
+            let Ok(rec) = rec else {
+                e.add(&row, "carto-csv-row");
+                continue;
+            };
+            let get = |i: Option<usize>| {
+                i.and_then(|i| rec.get(i))
+                    .map(str::to_owned)
+                    .unwrap_or_default()
+            };
+            let input = PointInput {
+                category: get(Some(cat)),
+                lon: get(Some(lon)),
+                lat: get(Some(lat)),
+                description: get(desc),
+                sensitivity: get(sens),
+            };
+            match FeatureDraft::point(&input) {
+                Ok(d) => out.push(d),
+                Err(Error::Invalid(fe)) => {
+                    for f in fe.0 {
+                        e.add(&format!("{row}: {}", f.field), f.key);
+                    }
+                }
+                Err(other) => return Err(other),
+            }
+        }
+        if out.is_empty() && e.is_empty() {
+            e.add("csv", "carto-import-empty");
+        }
+        e.into_result(out)
+    }
+}
+
+/// The bounding box of a set of positions: (west, south, east, north).
+pub fn bbox(ps: &[Pos]) -> Option<(f64, f64, f64, f64)> {
+    let first = ps.first()?;
+    let mut b = (first.lon, first.lat, first.lon, first.lat);
+    for p in ps {
+        b.0 = b.0.min(p.lon);
+        b.1 = b.1.min(p.lat);
+        b.2 = b.2.max(p.lon);
+        b.3 = b.3.max(p.lat);
+    }
+    Some(b)
+}
+
+/// An equirectangular projection of a bounding box onto a `width` × `height` picture
+/// (y down), with longitudes scaled by the cosine of the middle latitude so shapes keep
+/// their proportions; the picture keeps a margin of 5 % on each side.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Projection {
+    pub west: f64,
+    pub north: f64,
+    /// Pixels per degree of latitude.
+    pub scale: f64,
+    /// Cosine of the middle latitude.
+    pub k: f64,
+    pub width: f64,
+    pub height: f64,
+    pub margin: f64,
+}
+
+impl Projection {
+    /// Fits `bbox` into a picture `width` pixels wide; the height follows the shape.
+    pub fn fit(bbox: (f64, f64, f64, f64), width: f64) -> Self {
+        let (w, s, e, n) = bbox;
+        let k = ((s + n) / 2.0).to_radians().cos().max(0.01);
+        let margin = width * 0.05;
+        let dx = ((e - w) * k).max(1e-9);
+        let dy = (n - s).max(1e-9);
+        let scale = (width - 2.0 * margin) / dx;
+        let height = (dy * scale + 2.0 * margin).round();
+        Self {
+            west: w,
+            north: n,
+            scale,
+            k,
+            width,
+            height,
+            margin,
+        }
+    }
+
+    /// Picture coordinates of a position.
+    pub fn xy(&self, p: Pos) -> (f64, f64) {
+        (
+            self.margin + (p.lon - self.west) * self.k * self.scale,
+            self.margin + (self.north - p.lat) * self.scale,
+        )
+    }
+
+    /// The position under a picture point (the inverse of [`Projection::xy`]).
+    pub fn lonlat(&self, x: f64, y: f64) -> Pos {
+        Pos {
+            lon: self.west + (x - self.margin) / (self.k * self.scale),
+            lat: self.north - (y - self.margin) / self.scale,
+        }
+    }
+}
+
+string_enum!(
+    /// The state of an action of the plan.
+    ActionStatus {
+        Planned = "planned",
+        InProgress = "in_progress",
+        Done = "done",
+        Cancelled = "cancelled",
+    }
+);
+
+impl ActionStatus {
+    /// The progress a status implies when none is given: planned 0 %, in progress 50 %,
+    /// done 100 %, cancelled 0 % (and left out of its parent's progress).
+    pub fn default_progress(self) -> i64 {
+        match self {
+            ActionStatus::Planned | ActionStatus::Cancelled => 0,
+            ActionStatus::InProgress => 50,
+            ActionStatus::Done => 100,
+        }
+    }
+}
+
+string_enum!(
+    /// The level of government responsible for an action.
+    PlanLevel {
+        Municipal = "municipal",
+        Provincial = "provincial",
+        National = "national",
+    }
+);
+
+/// An action of the plan as typed into its form.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct ActionInput {
+    pub title: String,
+    pub finding: String,
+    pub feature_id: String,
+    pub parent_id: String,
+    pub institution_id: String,
+    pub level: String,
+    /// Budget in major units (`5000000` or `5000000.50`).
+    pub budget: String,
+    pub currency: String,
+    pub status: String,
+    pub progress: String,
+    pub starts_on: String,
+    pub due_on: String,
+}
+
+/// A parsed action (references are checked by the use case).
+#[derive(Debug, Clone)]
+pub struct ActionDraft {
+    pub title: String,
+    pub finding: String,
+    pub feature_id: Option<uuid::Uuid>,
+    pub parent_id: Option<uuid::Uuid>,
+    pub institution_id: uuid::Uuid,
+    pub level: PlanLevel,
+    pub budget_minor: i64,
+    pub currency: String,
+    pub status: ActionStatus,
+    pub progress: i64,
+    pub starts_on: Option<String>,
+    pub due_on: Option<String>,
+}
+
+/// Parses an amount in major units with at most two decimals into minor units;
+/// negative amounts are refused.
+pub fn parse_budget(s: &str) -> Result<i64, &'static str> {
+    let t: String = s
+        .trim()
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '_'))
+        .collect();
+    if t.is_empty() {
+        return Ok(0);
+    }
+    if t.starts_with('-') {
+        return Err("carto-budget-negative");
+    }
+    let (whole, frac) = t.split_once('.').unwrap_or((&t, ""));
+    if whole.is_empty()
+        || !whole.chars().all(|c| c.is_ascii_digit())
+        || frac.len() > 2
+        || !frac.chars().all(|c| c.is_ascii_digit())
+    {
+        return Err("carto-budget-format");
+    }
+    let w: i64 = whole.parse().map_err(|_| "carto-budget-format")?;
+    let f: i64 = format!("{frac:0<2}").parse().unwrap_or(0);
+    w.checked_mul(100)
+        .and_then(|v| v.checked_add(f))
+        .ok_or("carto-budget-format")
+}
+
+/// Formats minor units as a major amount with thousands separators (`5,000,000.00`).
+pub fn format_budget(minor: i64) -> String {
+    let whole = (minor / 100).to_string();
+    let mut out = String::new();
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    format!("{out}.{:02}", (minor % 100).abs())
+}
+
+impl ActionDraft {
+    /// Parses every field, one message per bad field.
+    pub fn parse(i: &ActionInput) -> Result<Self, Error> {
+        use crate::directory::{parse_optional_uuid, required_text};
+        let mut e = FieldErrors::new();
+        let title = required_text(&i.title, "title", 300, &mut e);
+        let finding = description(&i.finding, "finding", &mut e);
+        let feature_id = parse_optional_uuid(&i.feature_id, "feature_id", &mut e);
+        let parent_id = parse_optional_uuid(&i.parent_id, "parent_id", &mut e);
+        let institution_id = match uuid::Uuid::parse_str(i.institution_id.trim()) {
+            Ok(u) => Some(u),
+            Err(_) => {
+                e.add("institution_id", "carto-institution-unknown");
+                None
+            }
+        };
+        let level = PlanLevel::parse(&i.level);
+        if level.is_none() {
+            e.add("level", "field-choice");
+        }
+        let budget_minor = parse_budget(&i.budget).unwrap_or_else(|k| {
+            e.add("budget", k);
+            0
+        });
+        let currency = i.currency.trim().to_ascii_uppercase();
+        if !(currency.len() == 3 && currency.chars().all(|c| c.is_ascii_uppercase())) {
+            e.add("currency", "carto-currency");
+        }
+        let status = if i.status.trim().is_empty() {
+            Some(ActionStatus::Planned)
+        } else {
+            ActionStatus::parse(&i.status)
+        };
+        if status.is_none() {
+            e.add("status", "field-choice");
+        }
+        let progress = match (i.progress.trim(), status) {
+            (
+                _,
+                Some(s @ (ActionStatus::Planned | ActionStatus::Done | ActionStatus::Cancelled)),
+            ) => s.default_progress(),
+            ("", Some(s)) => s.default_progress(),
+            (p, _) => match p.parse::<i64>() {
+                Ok(v) if (0..=100).contains(&v) => v,
+                _ => {
+                    e.add("progress", "carto-progress");
+                    0
+                }
+            },
+        };
+        let starts_on = date_opt(&i.starts_on, "starts_on", &mut e);
+        let due_on = date_opt(&i.due_on, "due_on", &mut e);
+        date_order(&starts_on, &due_on, "due_on", &mut e);
+        match (institution_id, level, status) {
+            (Some(institution_id), Some(level), Some(status)) if e.is_empty() => Ok(Self {
+                title,
+                finding,
+                feature_id,
+                parent_id,
+                institution_id,
+                level,
+                budget_minor,
+                currency,
+                status,
+                progress,
+                starts_on,
+                due_on,
+            }),
+            _ => Err(Error::Invalid(e)),
+        }
+    }
+}
+
+/// An update of an action's status and progress, as typed.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct ActionUpdateInput {
+    pub status: String,
+    pub progress: String,
+    pub note: String,
+}
+
+/// A parsed update: status, progress (the status' default unless in progress), note.
+pub fn parse_update(i: &ActionUpdateInput) -> Result<(ActionStatus, i64, String), Error> {
+    let mut e = FieldErrors::new();
+    let status = ActionStatus::parse(&i.status);
+    if status.is_none() {
+        e.add("status", "field-choice");
+    }
+    let progress = match status {
+        Some(ActionStatus::InProgress) if !i.progress.trim().is_empty() => {
+            match i.progress.trim().parse::<i64>() {
+                Ok(v) if (0..=100).contains(&v) => v,
+                _ => {
+                    e.add("progress", "carto-progress");
+                    0
+                }
+            }
+        }
+        Some(s) => s.default_progress(),
+        None => 0,
+    };
+    let note = description(&i.note, "note", &mut e);
+    match status {
+        Some(s) if e.is_empty() => Ok((s, progress, note)),
+        _ => Err(Error::Invalid(e)),
+    }
+}
+
+/// The progress of every action of a plan: a leaf's own, a parent's the rounded mean of
+/// its children that are not cancelled (recursively; a parent whose children are all
+/// cancelled keeps its own). `items` are (id, parent, status, own progress); the answer
+/// is in the same order. Cycles cannot be stored (a parent must exist first), but a
+/// depth limit guards the recursion anyway.
+pub fn rolled_progress(items: &[(uuid::Uuid, Option<uuid::Uuid>, ActionStatus, i64)]) -> Vec<i64> {
+    fn of(
+        i: usize,
+        items: &[(uuid::Uuid, Option<uuid::Uuid>, ActionStatus, i64)],
+        depth: usize,
+    ) -> i64 {
+        let id = items[i].0;
+        let kids: Vec<usize> = (0..items.len())
+            .filter(|&j| items[j].1 == Some(id) && items[j].2 != ActionStatus::Cancelled)
+            .collect();
+        if kids.is_empty() || depth > 32 {
+            return items[i].3;
+        }
+        let sum: i64 = kids.iter().map(|&j| of(j, items, depth + 1)).sum();
+        let n = kids.len() as i64;
+        (sum + n / 2) / n
+    }
+    (0..items.len()).map(|i| of(i, items, 0)).collect()
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -547,5 +1096,48 @@ mod tests {
         );
         assert!((p.lon - -58.425).abs() < 1e-9, "{p:?}");
         assert!((p.lat - -34.725).abs() < 1e-9, "{p:?}");
+    }
+    #[test]
+    fn a_parent_progress_is_the_mean_of_its_live_children() {
+        let (a, b, c, d) = (
+            uuid::Uuid::now_v7(),
+            uuid::Uuid::now_v7(),
+            uuid::Uuid::now_v7(),
+            uuid::Uuid::now_v7(),
+        );
+        let items = [
+            (a, None, ActionStatus::InProgress, 10),
+            (b, Some(a), ActionStatus::Done, 100),
+            (c, Some(a), ActionStatus::Planned, 0),
+            (d, Some(a), ActionStatus::Cancelled, 0),
+        ];
+        assert_eq!(rolled_progress(&items), vec![50, 100, 0, 0]);
+    }
+
+    #[test]
+    fn budgets_parse_to_minor_units_and_refuse_negatives() {
+        assert_eq!(parse_budget("5000000"), Ok(500_000_000));
+        assert_eq!(parse_budget("12.5"), Ok(1250));
+        assert_eq!(parse_budget("-1"), Err("carto-budget-negative"));
+        assert_eq!(parse_budget("1.234"), Err("carto-budget-format"));
+        assert_eq!(format_budget(500_000_000), "5,000,000.00");
+    }
+
+    #[test]
+    fn the_projection_inverts_and_the_csv_names_bad_rows() {
+        let pr = Projection::fit((-58.43, -34.74, -58.41, -34.72), 600.0);
+        let (x, y) = pr.xy(Pos {
+            lon: -58.42,
+            lat: -34.73,
+        });
+        let p = pr.lonlat(x, y);
+        assert!((p.lon - -58.42).abs() < 1e-9 && (p.lat - -34.73).abs() < 1e-9);
+        let Err(Error::Invalid(e)) = FeatureDraft::csv(
+            "lon,lat,category,description,sensitivity\n-58.42,-34.73,school,,\n-58.42,95,school,,\n",
+        ) else {
+            panic!("accepted")
+        };
+        assert_eq!(e.get("row 3: lat"), Some("carto-geom-range"));
+        assert_eq!(e.0.len(), 1);
     }
 }

@@ -5,6 +5,7 @@
 //! cell a string cell, never a formula) and one-page text PDFs ([`pdf`]). Maps, charts, certificates and reports
 //! join as their modules land.
 
+pub mod carto_map;
 pub mod donor;
 pub mod pdf;
 

@@ -144,19 +144,188 @@ pub struct ActionRow {
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
     pub version: i64,
+    /// The finding of the mapping the action answers (0016).
+    pub finding: String,
+    /// The mapped feature the finding is about, if any.
+    pub feature_id: Option<Uuid>,
+    pub starts_on: Option<String>,
+    pub due_on: Option<String>,
 }
 
-const ACTION_COLS: &str = "action_id, exercise_id, parent_id, title, institution_id, level, budget_minor, currency, status, progress, created_at, updated_at, version";
+const ACTION_COLS: &str = "action_id, exercise_id, parent_id, title, institution_id, level, budget_minor, currency, status, progress, created_at, updated_at, version, finding, feature_id, starts_on, due_on";
 
 /// Inserts an action.
 pub async fn insert_action(tx: &mut Tx, a: &ActionRow) -> anyhow::Result<()> {
     let sql = format!(
-        "insert into cartography_action ({ACTION_COLS}) values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)"
+        "insert into cartography_action ({ACTION_COLS}) values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17)"
     );
     on_tx!(tx, c => sqlx::query(&sql)
         .bind(a.action_id).bind(a.exercise_id).bind(a.parent_id).bind(&a.title)
         .bind(a.institution_id).bind(&a.level).bind(a.budget_minor).bind(&a.currency)
         .bind(&a.status).bind(a.progress).bind(a.created_at).bind(a.updated_at).bind(a.version)
+        .bind(&a.finding).bind(a.feature_id).bind(&a.starts_on).bind(&a.due_on)
         .execute(c).await.map(|_| ()))
     .context("insert action")
+}
+
+/// Switches an exercise's public plan page on or off.
+pub async fn set_plan_public(
+    tx: &mut Tx,
+    id: Uuid,
+    public: bool,
+    now: OffsetDateTime,
+) -> anyhow::Result<()> {
+    let sql = "update cartography_exercise set plan_public = $2, updated_at = $3, version = version + 1 \
+               where exercise_id = $1";
+    on_tx!(tx, c => sqlx::query(sql).bind(id).bind(i64::from(public)).bind(now)
+        .execute(c).await.map(|_| ()))
+    .context("set plan public")
+}
+
+/// A workshop of an exercise: participant counts by group, never names.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct WorkshopRow {
+    pub workshop_id: Uuid,
+    pub exercise_id: Uuid,
+    pub held_on: String,
+    pub place: String,
+    pub residents: i64,
+    pub youth: i64,
+    pub teachers: i64,
+    pub health_workers: i64,
+    pub officials: i64,
+    pub other: i64,
+    pub consent_noted: i64,
+    pub created_at: OffsetDateTime,
+}
+
+impl WorkshopRow {
+    /// Everyone who took part.
+    pub fn total(&self) -> i64 {
+        self.residents
+            + self.youth
+            + self.teachers
+            + self.health_workers
+            + self.officials
+            + self.other
+    }
+}
+
+const WS_COLS: &str = "workshop_id, exercise_id, held_on, place, residents, youth, teachers, health_workers, officials, other, consent_noted, created_at";
+
+/// Inserts a workshop.
+pub async fn insert_workshop(tx: &mut Tx, w: &WorkshopRow) -> anyhow::Result<()> {
+    let sql = format!(
+        "insert into cartography_workshop ({WS_COLS}) values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)"
+    );
+    on_tx!(tx, c => sqlx::query(&sql)
+        .bind(w.workshop_id).bind(w.exercise_id).bind(&w.held_on).bind(&w.place)
+        .bind(w.residents).bind(w.youth).bind(w.teachers).bind(w.health_workers)
+        .bind(w.officials).bind(w.other).bind(w.consent_noted).bind(w.created_at)
+        .execute(c).await.map(|_| ()))
+    .context("insert workshop")
+}
+
+/// Workshops of an exercise by date.
+pub async fn list_workshops(db: &Db, exercise: Uuid) -> anyhow::Result<Vec<WorkshopRow>> {
+    let sql = format!(
+        "select {WS_COLS} from cartography_workshop where exercise_id = $1 order by held_on, workshop_id"
+    );
+    on_db!(db, p => sqlx::query_as(&sql).bind(exercise).fetch_all(p).await)
+        .context("list workshops")
+}
+
+/// One feature, inside a write transaction.
+pub async fn get_feature_tx(tx: &mut Tx, id: Uuid) -> anyhow::Result<Option<FeatureRow>> {
+    let sql = format!("select {FEAT_COLS} from cartography_feature where feature_id = $1");
+    on_tx!(tx, c => sqlx::query_as(&sql).bind(id).fetch_optional(c).await).context("get feature")
+}
+
+/// One feature.
+pub async fn get_feature(db: &Db, id: Uuid) -> anyhow::Result<Option<FeatureRow>> {
+    let sql = format!("select {FEAT_COLS} from cartography_feature where feature_id = $1");
+    on_db!(db, p => sqlx::query_as(&sql).bind(id).fetch_optional(p).await).context("get feature")
+}
+
+/// Rewrites a feature if it is still at `expected` version; false when it changed.
+pub async fn update_feature(tx: &mut Tx, f: &FeatureRow, expected: i64) -> anyhow::Result<bool> {
+    let sql = "update cartography_feature set category = $2, dimension = $3, geometry = $4, \
+               description = $5, sensitivity = $6, updated_at = $7, version = version + 1 \
+               where feature_id = $1 and version = $8";
+    on_tx!(tx, c => sqlx::query(sql)
+        .bind(f.feature_id).bind(&f.category).bind(&f.dimension).bind(&f.geometry)
+        .bind(&f.description).bind(&f.sensitivity).bind(f.updated_at).bind(expected)
+        .execute(c).await.map(|r| r.rows_affected() == 1))
+    .context("update feature")
+}
+
+/// Removes a feature; actions that pointed at it keep their finding text.
+pub async fn delete_feature(tx: &mut Tx, id: Uuid) -> anyhow::Result<()> {
+    on_tx!(tx, c => sqlx::query("update cartography_action set feature_id = null where feature_id = $1")
+        .bind(id).execute(c).await.map(|_| ()))
+    .context("unlink feature")?;
+    on_tx!(tx, c => sqlx::query("delete from cartography_feature where feature_id = $1")
+        .bind(id).execute(c).await.map(|_| ()))
+    .context("delete feature")
+}
+
+/// Actions of an exercise's plan, oldest first.
+pub async fn list_actions(db: &Db, exercise: Uuid) -> anyhow::Result<Vec<ActionRow>> {
+    let sql = format!(
+        "select {ACTION_COLS} from cartography_action where exercise_id = $1 order by created_at, action_id"
+    );
+    on_db!(db, p => sqlx::query_as(&sql).bind(exercise).fetch_all(p).await).context("list actions")
+}
+
+/// One action, inside a write transaction.
+pub async fn get_action_tx(tx: &mut Tx, id: Uuid) -> anyhow::Result<Option<ActionRow>> {
+    let sql = format!("select {ACTION_COLS} from cartography_action where action_id = $1");
+    on_tx!(tx, c => sqlx::query_as(&sql).bind(id).fetch_optional(c).await).context("get action")
+}
+
+/// Sets an action's status and progress.
+pub async fn set_action_status(
+    tx: &mut Tx,
+    id: Uuid,
+    status: &str,
+    progress: i64,
+    now: OffsetDateTime,
+) -> anyhow::Result<()> {
+    let sql = "update cartography_action set status = $2, progress = $3, updated_at = $4, \
+               version = version + 1 where action_id = $1";
+    on_tx!(tx, c => sqlx::query(sql).bind(id).bind(status).bind(progress).bind(now)
+        .execute(c).await.map(|_| ()))
+    .context("set action status")
+}
+
+/// An update of an action over time.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ActionUpdateRow {
+    pub update_id: Uuid,
+    pub action_id: Uuid,
+    pub status: String,
+    pub progress: i64,
+    pub note: String,
+    pub account_id: Option<Uuid>,
+    pub created_at: OffsetDateTime,
+}
+
+/// Appends an update.
+pub async fn insert_update(tx: &mut Tx, u: &ActionUpdateRow) -> anyhow::Result<()> {
+    let sql = "insert into cartography_action_update (update_id, action_id, status, progress, note, account_id, created_at) \
+               values ($1,$2,$3,$4,$5,$6,$7)";
+    on_tx!(tx, c => sqlx::query(sql)
+        .bind(u.update_id).bind(u.action_id).bind(&u.status).bind(u.progress).bind(&u.note)
+        .bind(u.account_id).bind(u.created_at)
+        .execute(c).await.map(|_| ()))
+    .context("insert action update")
+}
+
+/// Updates of an exercise's actions, oldest first.
+pub async fn list_updates(db: &Db, exercise: Uuid) -> anyhow::Result<Vec<ActionUpdateRow>> {
+    let sql = "select u.update_id, u.action_id, u.status, u.progress, u.note, u.account_id, u.created_at \
+               from cartography_action_update u join cartography_action a on a.action_id = u.action_id \
+               where a.exercise_id = $1 order by u.created_at, u.update_id";
+    on_db!(db, p => sqlx::query_as(sql).bind(exercise).fetch_all(p).await)
+        .context("list action updates")
 }

@@ -35,6 +35,14 @@ async fn exercises_and_features_round_trip_and_are_counted_per_country() {
             updated_at: t0(),
             version: 1,
         };
+        // The demo's own plan is already there: count what this test adds on top.
+        let demo_budget: i64 = st::budget_allocated(&t.app.db, "AR")
+            .await
+            .unwrap()
+            .iter()
+            .map(|(_, m)| m)
+            .sum();
+        let demo_done = st::actions_done(&t.app.db, "AR").await.unwrap();
         let mut tx = t.app.db.begin().await.unwrap();
         st::insert_exercise(&mut tx, &ex).await.unwrap();
         st::insert_feature(&mut tx, &f).await.unwrap();
@@ -53,6 +61,10 @@ async fn exercises_and_features_round_trip_and_are_counted_per_country() {
             created_at: t0(),
             updated_at: t0(),
             version: 1,
+            finding: String::new(),
+            feature_id: None,
+            starts_on: None,
+            due_on: None,
         };
         let top = action(None, 500_000_000, "in_progress");
         st::insert_action(&mut tx, &top).await.unwrap();
@@ -94,9 +106,12 @@ async fn exercises_and_features_round_trip_and_are_counted_per_country() {
         );
         assert_eq!(
             st::budget_allocated(&t.app.db, "AR").await.unwrap(),
-            vec![("ARS".to_owned(), 500_000_000)]
+            vec![("ARS".to_owned(), demo_budget + 500_000_000)]
         );
-        assert_eq!(st::actions_done(&t.app.db, "AR").await.unwrap(), 1);
+        assert_eq!(
+            st::actions_done(&t.app.db, "AR").await.unwrap(),
+            demo_done + 1
+        );
         assert_eq!(st::actions_done(&t.app.db, "TH").await.unwrap(), 0);
     }
 }

@@ -368,6 +368,57 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/guide/areas/{id}/public", post(pages::guide::set_public))
         .route("/guide/who/{id}", get(pages::guide::who))
+        .route("/cartography", get(pages::cartography::index))
+        .route("/cartography/exercises", post(pages::cartography::create))
+        .route(
+            "/cartography/exercises/{id}",
+            get(pages::cartography::exercise),
+        )
+        .route(
+            "/cartography/exercises/{id}/map.svg",
+            get(pages::cartography::map_image),
+        )
+        .route(
+            "/cartography/exercises/{id}/features",
+            post(pages::cartography::add_point),
+        )
+        .route(
+            "/cartography/exercises/{id}/workshops",
+            post(pages::cartography::add_workshop),
+        )
+        .route(
+            "/cartography/exercises/{id}/import",
+            post(pages::cartography::import),
+        )
+        .route(
+            "/cartography/exercises/{id}/export/{file}",
+            get(pages::cartography::export),
+        )
+        .route(
+            "/cartography/exercises/{id}/plan",
+            get(pages::cartography::plan),
+        )
+        .route(
+            "/cartography/exercises/{id}/actions",
+            post(pages::cartography::add_action),
+        )
+        .route(
+            "/cartography/exercises/{id}/public",
+            post(pages::cartography::set_public),
+        )
+        .route(
+            "/cartography/features/{id}",
+            post(pages::cartography::edit_feature),
+        )
+        .route(
+            "/cartography/features/{id}/remove",
+            post(pages::cartography::remove_feature),
+        )
+        .route(
+            "/cartography/actions/{id}/updates",
+            post(pages::cartography::update_action),
+        )
+        .route("/plans/{id}", get(pages::cartography::public_plan))
         .route("/admin/users", get(admin::users).post(admin::create_user))
         .route("/admin/users/new", get(admin::new_user))
         .route("/admin/users/{id}", get(admin::user))
@@ -422,7 +473,15 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/guide/services", get(api::guide::services))
         .route("/api/v1/audit", get(api::audit::list))
         .route("/api/v1/cases", get(api::cases::list))
-        .route("/api/v1/cases/{id}", get(api::cases::get));
+        .route("/api/v1/cases/{id}", get(api::cases::get))
+        .route(
+            "/api/v1/cartography/exercises",
+            get(api::cartography::exercises),
+        )
+        .route(
+            "/api/v1/cartography/exercises/{id}/features.geojson",
+            get(api::cartography::features),
+        );
     let ops = Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))

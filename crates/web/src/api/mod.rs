@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod cartography;
 pub mod cases;
 pub mod directory;
 pub mod guide;

@@ -97,6 +97,32 @@ fn case_path() -> Value {
     })
 }
 
+/// The cartography operations: exercises and an exercise's features as GeoJSON.
+fn cartography_paths() -> (Value, Value) {
+    (
+        json!({
+            "get": op("Mapping exercises the caller may see (observers every country, other roles their own); one page, next_cursor is always null", "cartography",
+                json!([]), None,
+                merge(json!({"200": ok("The exercises", json!({"type": "object", "required": ["items", "next_cursor"], "properties": {"items": {"type": "array", "items": {"type": "object", "required": ["id", "name", "area_id"], "properties": {
+                    "id": {"type": "string", "format": "uuid"}, "name": {"type": "string"}, "area_id": {"type": "string", "format": "uuid"},
+                    "country": {"type": "string"}, "purpose": {"type": "string"}, "starts_on": {"type": ["string", "null"], "format": "date"},
+                    "ends_on": {"type": ["string", "null"], "format": "date"}, "plan_public": {"type": "boolean"}}}}, "next_cursor": {"type": ["string", "null"]}}}))}), errors(&["401", "403"])), true)
+        }),
+        json!({
+            "get": op("The features of an exercise as a GeoJSON FeatureCollection (RFC 7946, WGS84): restricted features only for mapping facilitators and program staff of the country, generalised features snapped to the configured grid; audited as an export; 404 outside the caller's reach", "cartography",
+                json!([id_param()]), None,
+                merge(json!({"200": {"description": "FeatureCollection", "content": {"application/geo+json": {"schema": {"type": "object", "required": ["type", "features"], "properties": {
+                    "type": {"const": "FeatureCollection"},
+                    "features": {"type": "array", "items": {"type": "object", "required": ["type", "geometry", "properties"], "properties": {
+                        "type": {"const": "Feature"}, "id": {"type": "string", "format": "uuid"},
+                        "geometry": {"type": "object", "description": "Point, LineString or Polygon"},
+                        "properties": {"type": "object", "required": ["category", "dimension", "sensitivity"], "properties": {
+                            "category": {"type": "string"}, "dimension": {"type": "string", "enum": ["geographic", "social", "economic", "cultural"]},
+                            "sensitivity": {"type": "string", "enum": ["public", "generalised", "restricted"]}, "description": {"type": "string"}}}}}}}}}}}}), errors(&["401", "404"])), true)
+        }),
+    )
+}
+
 /// The key results schema.
 fn key_results_schema() -> Value {
     json!({"type": "object", "required": ["country", "individuals_trained", "institutions_targeted", "models_in_implementation", "mapping_exercises", "budget_allocated", "sources"], "properties": {
@@ -214,6 +240,8 @@ pub fn document() -> Value {
             },
             "/api/v1/cases": cases_path(),
             "/api/v1/cases/{id}": case_path(),
+            "/api/v1/cartography/exercises": cartography_paths().0,
+            "/api/v1/cartography/exercises/{id}/features.geojson": cartography_paths().1,
             "/api/v1/openapi.json": {
                 "get": op("This document", "meta", json!([]), None, json!({"200": {"description": "OpenAPI document", "content": {"application/json": {}}}}), false)
             }

@@ -5,6 +5,7 @@
 pub mod account;
 pub mod admin;
 pub mod auth;
+pub mod cartography;
 pub mod certificates;
 pub mod directory;
 pub mod guide;
@@ -53,6 +54,7 @@ pub struct Shell {
     pub nav_results: bool,
     pub nav_guide: bool,
     pub title: String,
+    pub nav_carto: bool,
 }
 
 impl Shell {
@@ -83,6 +85,7 @@ impl Shell {
             nav_results: session.is_some_and(|s| can(&s.actor, Action::ReadResults)),
             nav_guide: session.is_some_and(|s| can(&s.actor, Action::ReadGuide)),
             title: i18n.t(title_key),
+            nav_carto: session.is_some_and(|s| can(&s.actor, Action::ReadCartography)),
         }
     }
 

@@ -1,0 +1,217 @@
+//! Demo data of the cartography module: the participatory mapping of barrio
+//! 17 de Noviembre (Lomas de Zamora) — two workshops, fifteen features across the four
+//! dimensions (one generalised workshop, one restricted brick kiln where children work)
+//! and the joint action plan with the province's ARS 5,000,000 to social care
+//! institutions. Everything goes through the use cases as the operator.
+
+use crate::{App, By, Result};
+use anyhow::Context;
+use atlas_domain::cartography::{ActionInput, ActionUpdateInput, ExerciseInput, WorkshopInput};
+use std::collections::HashMap;
+
+/// The mapped features, inside the barrio's approximate boundary.
+const FEATURES: &str = r#"{"type":"FeatureCollection","features":[
+{"type":"Feature","properties":{"category":"school","description":"Escuela primaria del barrio"},"geometry":{"type":"Point","coordinates":[-58.4240,-34.7281]}},
+{"type":"Feature","properties":{"category":"health_centre","description":"Unidad sanitaria"},"geometry":{"type":"Point","coordinates":[-58.4214,-34.7276]}},
+{"type":"Feature","properties":{"category":"community_kitchen","description":"Comedor comunitario: almuerzo y merienda"},"geometry":{"type":"Point","coordinates":[-58.4251,-34.7301]}},
+{"type":"Feature","properties":{"category":"church","description":"Capilla"},"geometry":{"type":"Point","coordinates":[-58.4229,-34.7270]}},
+{"type":"Feature","properties":{"category":"police_station","description":"Destacamento policial"},"geometry":{"type":"Point","coordinates":[-58.4206,-34.7309]}},
+{"type":"Feature","properties":{"category":"workshop","description":"Taller textil informal, jornadas largas de noche","sensitivity":"generalised"},"geometry":{"type":"Point","coordinates":[-58.4222,-34.7294]}},
+{"type":"Feature","properties":{"category":"brick_kiln","description":"Horno de ladrillos donde trabajan niñas y niños (CL)","sensitivity":"restricted"},"geometry":{"type":"Point","coordinates":[-58.4256,-34.7312]}},
+{"type":"Feature","properties":{"category":"dump","description":"Basural a cielo abierto; recolección de cartón por familias"},"geometry":{"type":"Polygon","coordinates":[[[-58.4262,-34.7285],[-58.4252,-34.7285],[-58.4252,-34.7293],[-58.4262,-34.7293],[-58.4262,-34.7285]]]}},
+{"type":"Feature","properties":{"category":"market","description":"Feria de los sábados"},"geometry":{"type":"Point","coordinates":[-58.4235,-34.7290]}},
+{"type":"Feature","properties":{"category":"transport_stop","description":"Parada de colectivos"},"geometry":{"type":"Point","coordinates":[-58.4201,-34.7266]}},
+{"type":"Feature","properties":{"category":"transport_stop","description":"Parada de remises"},"geometry":{"type":"Point","coordinates":[-58.4261,-34.7306]}},
+{"type":"Feature","properties":{"category":"route","description":"Camino de niñas y niños a la escuela"},"geometry":{"type":"LineString","coordinates":[[-58.4251,-34.7301],[-58.4245,-34.7290],[-58.4240,-34.7281]]}},
+{"type":"Feature","properties":{"category":"stream","description":"Arroyo entubado a medias; se inunda"},"geometry":{"type":"LineString","coordinates":[[-58.4265,-34.7315],[-58.4230,-34.7305],[-58.4198,-34.7300]]}},
+{"type":"Feature","properties":{"category":"place_of_risk","description":"Descampado sin luz de noche","sensitivity":"generalised"},"geometry":{"type":"Polygon","coordinates":[[[-58.4218,-34.7300],[-58.4208,-34.7300],[-58.4208,-34.7306],[-58.4218,-34.7306],[-58.4218,-34.7300]]]}},
+{"type":"Feature","properties":{"category":"meeting_place","description":"Sociedad de fomento"},"geometry":{"type":"Point","coordinates":[-58.4245,-34.7268]}}
+]}"#;
+
+/// Seeds the exercise of barrio 17 de Noviembre.
+pub async fn seed_cartography(app: &App, inst: &HashMap<&str, String>) -> Result<()> {
+    let areas = atlas_store::directory::list_areas(
+        &app.db,
+        &atlas_store::directory::ListFilter {
+            country: Some("AR".into()),
+            limit: 1000,
+            ..Default::default()
+        },
+    )
+    .await?;
+    let barrio = areas
+        .iter()
+        .find(|a| a.name == "17 de Noviembre")
+        .context("demo barrio missing")?;
+    let by = By::Operator;
+    let ex = app
+        .create_exercise(
+            by,
+            &ExerciseInput {
+                area_id: barrio.area_id.to_string(),
+                name: "Mapeo participativo 17 de Noviembre".into(),
+                purpose: "Poner en el mapa el espacio geográfico, social, económico y cultural del barrio y sus dinámicas, y los riesgos de trabajo infantil, trabajo forzoso y trata, con COPRETI y DyA.".into(),
+                starts_on: "2026-03-01".into(),
+                ends_on: "2026-06-30".into(),
+            },
+        )
+        .await?;
+    let id = ex.exercise_id;
+    for (held_on, place, counts) in [
+        (
+            "2026-03-14",
+            "Sociedad de fomento 17 de Noviembre",
+            ["18", "9", "3", "2", "1", "2"],
+        ),
+        (
+            "2026-04-11",
+            "Escuela primaria del barrio",
+            ["12", "14", "5", "1", "3", "0"],
+        ),
+    ] {
+        let [residents, youth, teachers, health_workers, officials, other] =
+            counts.map(String::from);
+        app.add_workshop(
+            by,
+            id,
+            &WorkshopInput {
+                held_on: held_on.into(),
+                place: place.into(),
+                residents,
+                youth,
+                teachers,
+                health_workers,
+                officials,
+                other,
+                consent_noted: "1".into(),
+            },
+        )
+        .await?;
+    }
+    app.import_features(by, id, crate::cartography::ImportFormat::GeoJson, FEATURES)
+        .await?;
+    let features = atlas_store::cartography::list_features(&app.db, id).await?;
+    let feature = |cat: &str| {
+        features
+            .iter()
+            .find(|f| f.category == cat)
+            .map(|f| f.feature_id.to_string())
+            .unwrap_or_default()
+    };
+    let inst_id = |a: &str| inst.get(a).cloned().context("demo institution missing");
+    let action = |title: &str,
+                  finding: &str,
+                  feature_id: String,
+                  parent_id: String,
+                  institution_id: String,
+                  level: &str,
+                  budget: &str,
+                  status: &str,
+                  progress: &str| ActionInput {
+        title: title.into(),
+        finding: finding.into(),
+        feature_id,
+        parent_id,
+        institution_id,
+        level: level.into(),
+        budget: budget.into(),
+        currency: "ARS".into(),
+        status: status.into(),
+        progress: progress.into(),
+        starts_on: "2026-05-01".into(),
+        due_on: "2026-12-31".into(),
+    };
+    let care = app
+        .add_action(
+            by,
+            id,
+            &action(
+                "Fortalecer las instituciones de cuidado del barrio",
+                "Niñas y niños sin espacio de cuidado mientras sus familias trabajan en hornos, talleres y en el basural.",
+                String::new(),
+                String::new(),
+                inst_id("COPRETI")?,
+                "provincial",
+                "5000000",
+                "in_progress",
+                "",
+            ),
+        )
+        .await?;
+    app.add_action(
+        by,
+        id,
+        &action(
+            "Ampliar el horario del comedor comunitario como espacio de cuidado",
+            "El comedor cierra a las 14 h.",
+            feature("community_kitchen"),
+            care.action_id.to_string(),
+            inst_id("MLZ")?,
+            "municipal",
+            "1500000",
+            "done",
+            "",
+        ),
+    )
+    .await?;
+    let centre = app
+        .add_action(
+            by,
+            id,
+            &action(
+                "Abrir un centro de día para niñas y niños",
+                "No hay centro de día en el barrio.",
+                String::new(),
+                care.action_id.to_string(),
+                inst_id("COPRETI")?,
+                "provincial",
+                "3500000",
+                "in_progress",
+                "20",
+            ),
+        )
+        .await?;
+    app.update_action(
+        by,
+        centre.action_id,
+        &ActionUpdateInput {
+            status: "in_progress".into(),
+            progress: "40".into(),
+            note: "Local cedido por la sociedad de fomento; equipo en selección.".into(),
+        },
+    )
+    .await?;
+    app.add_action(
+        by,
+        id,
+        &action(
+            "Iluminar el descampado y sumar recorridos de prevención",
+            "Descampado sin luz donde se reportan captaciones de adolescentes.",
+            feature("place_of_risk"),
+            String::new(),
+            inst_id("MLZ")?,
+            "municipal",
+            "800000",
+            "planned",
+            "",
+        ),
+    )
+    .await?;
+    app.add_action(
+        by,
+        id,
+        &action(
+            "Inspeccionar los hornos de ladrillo con la provincia",
+            "Trabajo infantil en hornos de ladrillo.",
+            feature("brick_kiln"),
+            String::new(),
+            inst_id("MTPBA")?,
+            "provincial",
+            "",
+            "planned",
+            "",
+        ),
+    )
+    .await?;
+    Ok(())
+}

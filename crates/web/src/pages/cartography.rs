@@ -1,0 +1,1006 @@
+//! Cartography pages: the list of mapping exercises, an exercise's page with its map
+//! drawn on the server as inline SVG (layers per dimension switched with links, no
+//! script), the forms to add a point (typed lon/lat, or a click on the map through an
+//! `<input type=image>` whose x/y the server turns back into lon/lat), record a workshop,
+//! import GeoJSON or CSV (every bad feature or row listed, nothing written) and edit or
+//! remove features; exports; the joint action plan and its public read-only page.
+
+use super::{FormState, Shell, err, render, render_status};
+use crate::AppState;
+use crate::extract::{Ctx, FormMap, Params, UserCtx};
+use askama::Template;
+use atlas_core::By;
+use atlas_core::cartography::{ExerciseView, FeatureView, ImportFormat, Plan};
+use atlas_core::directory::Query;
+use atlas_core::store::cartography::ExerciseRow;
+use atlas_domain::Error as RuleError;
+use atlas_domain::FieldErrors;
+use atlas_domain::cartography::{
+    ActionInput, ActionStatus, ActionUpdateInput, DEFAULT_CATEGORIES, Dimension, ExerciseInput,
+    PlanLevel, PointInput, Pos, Projection, Sensitivity, WORKSHOP_GROUPS, WorkshopInput, bbox,
+    format_budget,
+};
+use atlas_domain::directory::AreaLevel;
+use atlas_render::carto_map::{self, MapItem};
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use uuid::Uuid;
+
+/// Width of the map picture in pixels (the click form relies on it not being scaled).
+const MAP_WIDTH: f64 = 640.0;
+
+#[derive(Template)]
+#[template(path = "cartography/index.html")]
+struct IndexPage {
+    s: Shell,
+    rows: Vec<(ExerciseRow, String)>,
+    areas: Vec<(Uuid, String)>,
+    manage: bool,
+    f: FormState,
+}
+
+async fn index_page(state: &AppState, u: &UserCtx, f: FormState) -> Response {
+    let actor = u.actor();
+    let rows = match state.app.carto_exercises(actor).await {
+        Ok(r) => r,
+        Err(e) => return err(e),
+    };
+    let areas_all = match state
+        .app
+        .areas(
+            actor,
+            &Query {
+                limit: 1000,
+                ..Default::default()
+            },
+        )
+        .await
+    {
+        Ok(a) => a,
+        Err(e) => return err(e),
+    };
+    let name_of = |id: Uuid| {
+        areas_all
+            .iter()
+            .find(|a| a.area_id == id)
+            .map(|a| a.name.clone())
+            .unwrap_or_default()
+    };
+    let manage = atlas_domain::auth::can(actor, atlas_domain::auth::Action::ManageCartography);
+    let mut areas: Vec<(Uuid, String)> = areas_all
+        .iter()
+        .filter(|a| AreaLevel::parse(&a.level) == Some(AreaLevel::Neighbourhood))
+        .filter(|a| {
+            actor.country.as_str() == a.country_code
+                || atlas_domain::auth::scope(
+                    actor.role,
+                    atlas_domain::auth::Action::ManageCartography,
+                ) == Some(atlas_domain::auth::Scope::All)
+        })
+        .map(|a| {
+            let parent = a.parent_id.map(name_of).unwrap_or_default();
+            (
+                a.area_id,
+                format!("{} — {parent} ({})", a.name, a.country_code),
+            )
+        })
+        .collect();
+    areas.sort_by_key(|a| a.1.to_lowercase());
+    let status = if f.has_errors() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    render_status(
+        status,
+        &IndexPage {
+            s: Shell::new(&u.ctx, "carto-title"),
+            rows: rows
+                .into_iter()
+                .map(|e| {
+                    let n = name_of(e.area_id);
+                    (e, n)
+                })
+                .collect(),
+            areas,
+            manage,
+            f,
+        },
+    )
+}
+
+/// GET /cartography
+pub async fn index(State(state): State<AppState>, u: UserCtx) -> Response {
+    index_page(&state, &u, FormState::default()).await
+}
+
+/// POST /cartography/exercises
+pub async fn create(State(state): State<AppState>, u: UserCtx, form: FormMap) -> Response {
+    let input = ExerciseInput {
+        area_id: form.s("area_id"),
+        name: form.s("name"),
+        purpose: form.s("purpose"),
+        starts_on: form.s("starts_on"),
+        ends_on: form.s("ends_on"),
+    };
+    match state.app.create_exercise(By::User(u.actor()), &input).await {
+        Ok(e) => Redirect::to(&format!("/cartography/exercises/{}", e.exercise_id)).into_response(),
+        Err(e) => match e.rule() {
+            Some(RuleError::Invalid(fe)) => {
+                let f = FormState {
+                    values: ["area_id", "name", "purpose", "starts_on", "ends_on"]
+                        .iter()
+                        .map(|k| ((*k).to_owned(), form.s(k)))
+                        .collect(),
+                    errors: fe.clone(),
+                };
+                index_page(&state, &u, f).await
+            }
+            _ => err(e),
+        },
+    }
+}
+
+/// The dimensions shown, from `?layers=a,b` (all when absent; `none` for none).
+fn layers_of(p: &Params) -> Vec<Dimension> {
+    match p.get("layers") {
+        None => Dimension::ALL.to_vec(),
+        Some(l) => Dimension::ALL
+            .iter()
+            .copied()
+            .filter(|d| l.split(',').any(|x| x.trim() == d.as_str()))
+            .collect(),
+    }
+}
+
+fn layers_param(ls: &[Dimension]) -> String {
+    if ls.is_empty() {
+        "none".into()
+    } else {
+        ls.iter().map(|d| d.as_str()).collect::<Vec<_>>().join(",")
+    }
+}
+
+/// The projection of an exercise's map: the boundary's bounding box, else the
+/// features', else a small box around the origin.
+pub fn projection_of(v: &ExerciseView) -> Projection {
+    let ring: Vec<Pos> = v.boundary.iter().flatten().copied().collect();
+    let b = bbox(&ring)
+        .or_else(|| {
+            let all: Vec<Pos> = v
+                .features
+                .iter()
+                .flat_map(|f| f.geometry.positions())
+                .collect();
+            bbox(&all).map(|(w, s, e, n)| (w - 0.002, s - 0.002, e + 0.002, n + 0.002))
+        })
+        .unwrap_or((-0.01, -0.01, 0.01, 0.01));
+    Projection::fit(b, MAP_WIDTH)
+}
+
+fn map_svg(s: &Shell, v: &ExerciseView, layers: &[Dimension]) -> String {
+    let pr = projection_of(v);
+    let titles: Vec<String> = v
+        .features
+        .iter()
+        .map(|f| {
+            let cat = s.code("carto-cat", &f.row.category);
+            if f.row.description.is_empty() {
+                cat
+            } else {
+                format!("{cat}: {}", f.row.description)
+            }
+        })
+        .collect();
+    let items: Vec<MapItem<'_>> = v
+        .features
+        .iter()
+        .zip(titles)
+        .map(|(f, title)| MapItem {
+            geometry: &f.geometry,
+            category: &f.row.category,
+            colour: f.category.map(|c| c.colour).unwrap_or("#555555"),
+            dimension: &f.row.dimension,
+            title,
+        })
+        .collect();
+    let symbols: Vec<(&str, &str)> = DEFAULT_CATEGORIES
+        .iter()
+        .map(|c| (c.code, c.colour))
+        .collect();
+    let ls: Vec<&str> = layers.iter().map(|d| d.as_str()).collect();
+    carto_map::svg(
+        &pr,
+        &v.boundary,
+        &items,
+        &symbols,
+        &ls,
+        &s.t1("carto-map-label", "area", &v.area.name),
+    )
+}
+
+/// One row of the features table.
+pub struct FeatureLine {
+    pub id: Uuid,
+    pub category: String,
+    pub kind: &'static str,
+    pub dimension: String,
+    pub sensitivity: String,
+    pub description: String,
+    pub version: i64,
+    pub where_: String,
+}
+
+fn feature_lines(fs: &[FeatureView]) -> Vec<FeatureLine> {
+    fs.iter()
+        .map(|f| FeatureLine {
+            id: f.row.feature_id,
+            category: f.row.category.clone(),
+            kind: f.geometry.kind().as_str(),
+            dimension: f.row.dimension.clone(),
+            sensitivity: f.row.sensitivity.clone(),
+            description: f.row.description.clone(),
+            version: f.row.version,
+            where_: match &f.geometry {
+                atlas_domain::cartography::Geometry::Point(p) => {
+                    format!("{:.5}, {:.5}", p.lon, p.lat)
+                }
+                g => format!("{} × {}", g.kind().as_str(), g.positions().len()),
+            },
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "cartography/exercise.html")]
+struct ExercisePage {
+    s: Shell,
+    v: ExerciseView,
+    map: String,
+    map_height: i64,
+    layer_links: Vec<(String, bool, String)>,
+    layers: String,
+    legend: Vec<(&'static str, &'static str, &'static str)>,
+    features: Vec<FeatureLine>,
+    categories: Vec<(&'static str, &'static str)>,
+    sensitivities: Vec<&'static str>,
+    groups: Vec<&'static str>,
+    /// (date, place, counts by group, total, consent noted)
+    workshop_rows: Vec<(String, String, Vec<i64>, i64, bool)>,
+    grid: String,
+    point: FormState,
+    workshop: FormState,
+    import: FormState,
+    import_errors: Vec<String>,
+    imported: Option<i64>,
+}
+
+/// Forms of the exercise page when one comes back rejected.
+#[derive(Default)]
+struct Forms {
+    point: FormState,
+    workshop: FormState,
+    import: FormState,
+    import_errors: Vec<String>,
+}
+
+async fn exercise_page(
+    state: &AppState,
+    u: &UserCtx,
+    id: Uuid,
+    p: &Params,
+    forms: Forms,
+    status: StatusCode,
+) -> Response {
+    let v = match state.app.carto_exercise(u.actor(), id).await {
+        Ok(v) => v,
+        Err(e) => return err(e),
+    };
+    let s = Shell::new(&u.ctx, "carto-exercise").titled(&v.exercise.name);
+    let layers = layers_of(p);
+    let map = map_svg(&s, &v, &layers);
+    let layer_links = Dimension::ALL
+        .iter()
+        .map(|d| {
+            let on = layers.contains(d);
+            let next: Vec<Dimension> = Dimension::ALL
+                .iter()
+                .copied()
+                .filter(|x| if x == d { !on } else { layers.contains(x) })
+                .collect();
+            let label = s.code("carto-dim", d.as_str());
+            (
+                format!("/cartography/exercises/{id}?layers={}", layers_param(&next)),
+                on,
+                s.t1(
+                    if on {
+                        "carto-layer-shown"
+                    } else {
+                        "carto-layer-hidden"
+                    },
+                    "layer",
+                    &label,
+                ),
+            )
+        })
+        .collect();
+    let page = ExercisePage {
+        map_height: projection_of(&v).height as i64,
+        map,
+        layer_links,
+        layers: layers_param(&layers),
+        legend: DEFAULT_CATEGORIES
+            .iter()
+            .map(|c| (c.code, c.colour, c.dimension.as_str()))
+            .collect(),
+        features: feature_lines(&v.features),
+        categories: DEFAULT_CATEGORIES
+            .iter()
+            .map(|c| (c.code, c.kind.as_str()))
+            .collect(),
+        sensitivities: Sensitivity::ALL.iter().map(|x| x.as_str()).collect(),
+        groups: WORKSHOP_GROUPS.to_vec(),
+        workshop_rows: v
+            .workshops
+            .iter()
+            .map(|w| {
+                (
+                    w.held_on.clone(),
+                    w.place.clone(),
+                    vec![
+                        w.residents,
+                        w.youth,
+                        w.teachers,
+                        w.health_workers,
+                        w.officials,
+                        w.other,
+                    ],
+                    w.total(),
+                    w.consent_noted != 0,
+                )
+            })
+            .collect(),
+        grid: state.app.settings.cartography.grid_degrees.to_string(),
+        point: forms.point,
+        workshop: forms.workshop,
+        import: forms.import,
+        import_errors: forms.import_errors,
+        imported: p.get("imported").and_then(|n| n.parse().ok()),
+        v,
+        s,
+    };
+    render_status(status, &page)
+}
+
+/// GET /cartography/exercises/{id}?layers=&imported=
+pub async fn exercise(
+    State(state): State<AppState>,
+    u: UserCtx,
+    Path(id): Path<Uuid>,
+    p: Params,
+) -> Response {
+    exercise_page(&state, &u, id, &p, Forms::default(), StatusCode::OK).await
+}
+
+/// GET /cartography/exercises/{id}/map.svg?layers= — the map alone, for the click form.
+pub async fn map_image(
+    State(state): State<AppState>,
+    u: UserCtx,
+    Path(id): Path<Uuid>,
+    p: Params,
+) -> Response {
+    let v = match state.app.carto_exercise(u.actor(), id).await {
+        Ok(v) => v,
+        Err(e) => return err(e),
+    };
+    let s = Shell::new(&u.ctx, "carto-map");
+    let mut r = map_svg(&s, &v, &layers_of(&p)).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("image/svg+xml"),
+    );
+    r
+}
+
+fn rejected(e: &atlas_core::Error) -> Option<FieldErrors> {
+    match e.rule() {
+        Some(RuleError::Invalid(fe)) => Some(fe.clone()),
+        _ => None,
+    }
+}
+
+fn form_state(form: &FormMap, keys: &[&str], errors: FieldErrors) -> FormState {
+    FormState {
+        values: keys.iter().map(|k| ((*k).to_owned(), form.s(k))).collect(),
+        errors,
+    }
+}
+
+/// POST /cartography/exercises/{id}/features — a typed point, or a click on the map
+/// (`map.x`, `map.y` in picture pixels).
+pub async fn add_point(
+    State(state): State<AppState>,
+    u: UserCtx,
+    Path(id): Path<Uuid>,
+    form: FormMap,
+) -> Response {
+    let mut input = PointInput {
+        category: form.s("category"),
+        lon: form.s("lon"),
+        lat: form.s("lat"),
+        description: form.s("description"),
+        sensitivity: form.s("sensitivity"),
+    };
+    if let (Ok(x), Ok(y)) = (
+        form.s("map.x").trim().parse::<f64>(),
+        form.s("map.y").trim().parse::<f64>(),
+    ) {
+        let v = match state.app.carto_exercise(u.actor(), id).await {
+            Ok(v) => v,
+            Err(e) => return err(e),
+        };
+        let p = projection_of(&v).lonlat(x, y);
+        input.lon = format!("{:.6}", p.lon);
+        input.lat = format!("{:.6}", p.lat);
+    }
+    let layers = form.s("layers");
+    match state.app.add_point(By::User(u.actor()), id, &input).await {
+        Ok(_) => Redirect::to(&format!(
+            "/cartography/exercises/{id}{}",
+            if layers.is_empty() {
+                String::new()
+            } else {
+                format!("?layers={layers}")
+            }
+        ))
+        .into_response(),
+        Err(e) => match rejected(&e) {
+            Some(fe) => {
+                let mut point = form_state(&form, &["category", "description", "sensitivity"], fe);
+                point.values.insert("lon".into(), input.lon);
+                point.values.insert("lat".into(), input.lat);
+                exercise_page(
+                    &state,
+                    &u,
+                    id,
+                    &Params::default(),
+                    Forms {
+                        point,
+                        ..Default::default()
+                    },
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await
+            }
+            None => err(e),
+        },
+    }
+}
+
+/// POST /cartography/features/{id} — category, description, sensitivity, version.
+pub async fn edit_feature(
+    State(state): State<AppState>,
+    u: UserCtx,
+    Path(id): Path<Uuid>,
+    form: FormMap,
+) -> Response {
+    let input = PointInput {
+        category: form.s("category"),
+        description: form.s("description"),
+        sensitivity: form.s("sensitivity"),
+        ..Default::default()
+    };
+    match state
+        .app
+        .edit_feature(By::User(u.actor()), id, &input, &form.s("version"))
+        .await
+    {
+        Ok(f) => Redirect::to(&format!("/cartography/exercises/{}", f.exercise_id)).into_response(),
+        Err(e) => err(e),
+    }
+}
+
+/// POST /cartography/features/{id}/remove
+pub async fn remove_feature(
+    State(state): State<AppState>,
+    u: UserCtx,
+    Path(id): Path<Uuid>,
+) -> Response {
+    match state.app.remove_feature(By::User(u.actor()), id).await {
+        Ok(ex) => Redirect::to(&format!("/cartography/exercises/{ex}")).into_response(),
+        Err(e) => err(e),
+    }
+}
+
+const WORKSHOP_FIELDS: [&str; 9] = [
+    "held_on",
+    "place",
+    "residents",
+    "youth",
+    "teachers",
+    "health_workers",
+    "officials",
+    "other",
+    "consent_noted",
+];
+
+/// POST /cartography/exercises/{id}/workshops
+pub async fn add_workshop(
+    State(state): State<AppState>,
+    u: UserCtx,
+    Path(id): Path<Uuid>,
+    form: FormMap,
+) -> Response {
+    let input = WorkshopInput {
+        held_on: form.s("held_on"),
+        place: form.s("place"),
+        residents: form.s("residents"),
+        youth: form.s("youth"),
+        teachers: form.s("teachers"),
+        health_workers: form.s("health_workers"),
+        officials: form.s("officials"),
+        other: form.s("other"),
+        consent_noted: form.s("consent_noted"),
+    };
+    match state
+        .app
+        .add_workshop(By::User(u.actor()), id, &input)
+        .await
+    {
+        Ok(_) => Redirect::to(&format!("/cartography/exercises/{id}#workshops")).into_response(),
+        Err(e) => match rejected(&e) {
+            Some(fe) => {
+                exercise_page(
+                    &state,
+                    &u,
+                    id,
+                    &Params::default(),
+                    Forms {
+                        workshop: form_state(&form, &WORKSHOP_FIELDS, fe),
+                        ..Default::default()
+                    },
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await
+            }
+            None => err(e),
+        },
+    }
+}
+
+/// POST /cartography/exercises/{id}/import — `format` (geojson, csv) and `text`.
+pub async fn import(
+    State(state): State<AppState>,
+    u: UserCtx,
+    Path(id): Path<Uuid>,
+    form: FormMap,
+) -> Response {
+    let format = match form.s("format").as_str() {
+        "geojson" => Some(ImportFormat::GeoJson),
+        "csv" => Some(ImportFormat::Csv),
+        _ => None,
+    };
+    let result = match format {
+        Some(f) => {
+            state
+                .app
+                .import_features(By::User(u.actor()), id, f, &form.s("text"))
+                .await
+        }
+        None => Err(RuleError::Invalid(FieldErrors::single("format", "field-choice")).into()),
+    };
+    match result {
+        Ok(n) => Redirect::to(&format!("/cartography/exercises/{id}?imported={n}")).into_response(),
+        Err(e) => match rejected(&e) {
+            Some(fe) => {
+                let i = &u.ctx.i18n;
+                let import_errors =
+                    fe.0.iter()
+                        .map(|x| format!("{}: {}", x.field, i.t(x.key)))
+                        .collect();
+                exercise_page(
+                    &state,
+                    &u,
+                    id,
+                    &Params::default(),
+                    Forms {
+                        import: form_state(&form, &["format", "text"], fe),
+                        import_errors,
+                        ..Default::default()
+                    },
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await
+            }
+            None => err(e),
+        },
+    }
+}
+
+/// GET /cartography/exercises/{id}/export/{file}: `features.geojson` or `features.csv`,
+/// with what the user may see (generalised snapped, restricted only for those who may).
+pub async fn export(
+    State(state): State<AppState>,
+    u: UserCtx,
+    Path((id, file)): Path<(Uuid, String)>,
+) -> Response {
+    let format = match file.as_str() {
+        "features.geojson" => "geojson",
+        "features.csv" => "csv",
+        _ => return err(RuleError::NotFound),
+    };
+    let (ex, fs) = match state.app.carto_features(u.actor(), id).await {
+        Ok(x) => x,
+        Err(e) => return err(e),
+    };
+    if let Err(e) = state
+        .app
+        .audit_carto_export(u.actor(), id, format, fs.len())
+        .await
+    {
+        return err(e);
+    }
+    let name = format!("atlas-map-{}", ex.exercise_id);
+    if format == "geojson" {
+        let body = crate::api::cartography::collection(&fs).to_string();
+        return super::training_import::download(
+            body.into_bytes(),
+            "application/geo+json",
+            &format!("{name}.geojson"),
+        );
+    }
+    // Points as lon/lat; lines and areas by their first position (the CSV is the
+    // spreadsheet view; GeoJSON keeps every shape).
+    let rows: Vec<(f64, f64, &str, &str, &str)> = fs
+        .iter()
+        .map(|f| {
+            let p = f
+                .geometry
+                .positions()
+                .first()
+                .copied()
+                .unwrap_or(Pos { lon: 0.0, lat: 0.0 });
+            (
+                p.lon,
+                p.lat,
+                f.row.category.as_str(),
+                f.row.description.as_str(),
+                f.row.sensitivity.as_str(),
+            )
+        })
+        .collect();
+    match carto_map::features_csv(&rows) {
+        Ok(b) => {
+            super::training_import::download(b, super::training_import::CSV, &format!("{name}.csv"))
+        }
+        Err(x) => err(atlas_core::Error::from(anyhow::anyhow!("csv: {x}"))),
+    }
+}
+
+/// One action line of the plan page.
+pub struct ActionLine {
+    pub id: Uuid,
+    pub indent: String,
+    pub depth: usize,
+    pub title: String,
+    pub finding: String,
+    pub feature: Option<String>,
+    pub institution: String,
+    pub level: String,
+    pub budget: String,
+    pub status: String,
+    pub progress: i64,
+    pub dates: String,
+    pub may_update: bool,
+}
+
+#[derive(Template)]
+#[template(path = "cartography/plan.html")]
+struct PlanPage {
+    s: Shell,
+    public: bool,
+    exercise_id: Uuid,
+    plan_public: bool,
+    area: String,
+    manage: bool,
+    lines: Vec<ActionLine>,
+    updates: Vec<(String, String, String, i64, String)>,
+    totals: Vec<String>,
+    institutions: Vec<(Uuid, String)>,
+    features: Vec<(Uuid, String)>,
+    parents: Vec<(Uuid, String)>,
+    statuses: Vec<&'static str>,
+    levels: Vec<&'static str>,
+    f: FormState,
+}
+
+fn plan_lines(s: &Shell, plan: &Plan) -> Vec<ActionLine> {
+    plan.items
+        .iter()
+        .map(|it| {
+            let r = &it.row;
+            ActionLine {
+                id: r.action_id,
+                indent: "— ".repeat(it.depth),
+                depth: it.depth,
+                title: r.title.clone(),
+                finding: r.finding.clone(),
+                feature: it
+                    .feature_category
+                    .as_deref()
+                    .map(|c| s.code("carto-cat", c)),
+                institution: it.institution.clone(),
+                level: s.code("carto-level", &r.level),
+                budget: if r.budget_minor > 0 {
+                    format!("{} {}", r.currency, format_budget(r.budget_minor))
+                } else {
+                    String::new()
+                },
+                status: s.code("carto-status", &r.status),
+                progress: it.progress,
+                dates: match (&r.starts_on, &r.due_on) {
+                    (Some(a), Some(b)) => format!("{a} – {b}"),
+                    (Some(a), None) => format!("{a} –"),
+                    (None, Some(b)) => format!("– {b}"),
+                    (None, None) => String::new(),
+                },
+                may_update: it.may_update,
+            }
+        })
+        .collect()
+}
+
+fn plan_updates(s: &Shell, plan: &Plan) -> Vec<(String, String, String, i64, String)> {
+    plan.updates
+        .iter()
+        .rev()
+        .map(|u| {
+            let title = plan
+                .items
+                .iter()
+                .find(|i| i.row.action_id == u.action_id)
+                .map(|i| i.row.title.clone())
+                .unwrap_or_default();
+            (
+                u.created_at.date().to_string(),
+                title,
+                s.code("carto-status", &u.status),
+                u.progress,
+                u.note.clone(),
+            )
+        })
+        .collect()
+}
+
+async fn plan_page(
+    state: &AppState,
+    u: &UserCtx,
+    id: Uuid,
+    f: FormState,
+    status: StatusCode,
+) -> Response {
+    let actor = u.actor();
+    let plan = match state.app.carto_plan(actor, id).await {
+        Ok(p) => p,
+        Err(e) => return err(e),
+    };
+    let s = Shell::new(&u.ctx, "carto-plan").titled(&u.ctx.i18n.t1(
+        "carto-plan-of",
+        "name",
+        &plan.exercise.name,
+    ));
+    let (mut institutions, mut features) = (Vec::new(), Vec::new());
+    if plan.manage {
+        let country = atlas_domain::directory::CountryCode::parse(&plan.exercise.country_code);
+        institutions = match state
+            .app
+            .institutions(
+                actor,
+                &Query {
+                    country,
+                    limit: 500,
+                    ..Default::default()
+                },
+            )
+            .await
+        {
+            Ok(v) => v
+                .into_iter()
+                .map(|i| (i.institution_id, format!("{} — {}", i.acronym, i.name)))
+                .collect(),
+            Err(e) => return err(e),
+        };
+        features = match state.app.carto_features(actor, id).await {
+            Ok((_, fs)) => fs
+                .iter()
+                .map(|f| {
+                    let cat = s.code("carto-cat", &f.row.category);
+                    let label = if f.row.description.is_empty() {
+                        cat
+                    } else {
+                        format!("{cat}: {}", f.row.description)
+                    };
+                    (f.row.feature_id, label)
+                })
+                .collect(),
+            Err(e) => return err(e),
+        };
+    }
+    let page = PlanPage {
+        public: false,
+        exercise_id: id,
+        plan_public: plan.exercise.plan_public != 0,
+        area: plan.area_name.clone(),
+        manage: plan.manage,
+        lines: plan_lines(&s, &plan),
+        updates: plan_updates(&s, &plan),
+        totals: plan
+            .totals
+            .iter()
+            .map(|(c, m)| format!("{c} {}", format_budget(*m)))
+            .collect(),
+        parents: plan
+            .items
+            .iter()
+            .map(|i| (i.row.action_id, i.row.title.clone()))
+            .collect(),
+        institutions,
+        features,
+        statuses: ActionStatus::ALL.iter().map(|x| x.as_str()).collect(),
+        levels: PlanLevel::ALL.iter().map(|x| x.as_str()).collect(),
+        f,
+        s,
+    };
+    render_status(status, &page)
+}
+
+/// GET /cartography/exercises/{id}/plan
+pub async fn plan(State(state): State<AppState>, u: UserCtx, Path(id): Path<Uuid>) -> Response {
+    plan_page(&state, &u, id, FormState::default(), StatusCode::OK).await
+}
+
+const ACTION_FIELDS: [&str; 12] = [
+    "title",
+    "finding",
+    "feature_id",
+    "parent_id",
+    "institution_id",
+    "level",
+    "budget",
+    "currency",
+    "status",
+    "progress",
+    "starts_on",
+    "due_on",
+];
+
+/// POST /cartography/exercises/{id}/actions
+pub async fn add_action(
+    State(state): State<AppState>,
+    u: UserCtx,
+    Path(id): Path<Uuid>,
+    form: FormMap,
+) -> Response {
+    let input = ActionInput {
+        title: form.s("title"),
+        finding: form.s("finding"),
+        feature_id: form.s("feature_id"),
+        parent_id: form.s("parent_id"),
+        institution_id: form.s("institution_id"),
+        level: form.s("level"),
+        budget: form.s("budget"),
+        currency: form.s("currency"),
+        status: form.s("status"),
+        progress: form.s("progress"),
+        starts_on: form.s("starts_on"),
+        due_on: form.s("due_on"),
+    };
+    match state.app.add_action(By::User(u.actor()), id, &input).await {
+        Ok(_) => Redirect::to(&format!("/cartography/exercises/{id}/plan")).into_response(),
+        Err(e) => match rejected(&e) {
+            Some(fe) => {
+                plan_page(
+                    &state,
+                    &u,
+                    id,
+                    form_state(&form, &ACTION_FIELDS, fe),
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await
+            }
+            None => err(e),
+        },
+    }
+}
+
+/// POST /cartography/actions/{id}/updates — status, progress, note.
+pub async fn update_action(
+    State(state): State<AppState>,
+    u: UserCtx,
+    Path(id): Path<Uuid>,
+    form: FormMap,
+) -> Response {
+    let input = ActionUpdateInput {
+        status: form.s("status"),
+        progress: form.s("progress"),
+        note: form.s("note"),
+    };
+    match state
+        .app
+        .update_action(By::User(u.actor()), id, &input)
+        .await
+    {
+        Ok(a) => {
+            Redirect::to(&format!("/cartography/exercises/{}/plan", a.exercise_id)).into_response()
+        }
+        Err(e) => err(e),
+    }
+}
+
+/// POST /cartography/exercises/{id}/public (public=1 or 0)
+pub async fn set_public(
+    State(state): State<AppState>,
+    u: UserCtx,
+    Path(id): Path<Uuid>,
+    form: FormMap,
+) -> Response {
+    let public = match form.s("public").as_str() {
+        "1" => true,
+        "0" => false,
+        _ => {
+            return err(RuleError::Invalid(FieldErrors::single(
+                "public",
+                "field-choice",
+            )));
+        }
+    };
+    match state
+        .app
+        .set_plan_public(By::User(u.actor()), id, public)
+        .await
+    {
+        Ok(()) => Redirect::to(&format!("/cartography/exercises/{id}/plan")).into_response(),
+        Err(e) => err(e),
+    }
+}
+
+/// GET /plans/{id} — the public read-only plan of an exercise (no sign-in); not found
+/// unless switched on. Shows actions, budgets and progress, and of the map only what is
+/// public.
+pub async fn public_plan(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<Uuid>,
+) -> Response {
+    let plan = match state.app.public_plan(id).await {
+        Ok(p) => p,
+        Err(e) => return err(e),
+    };
+    let s = Shell::new(&ctx, "carto-plan").titled(&ctx.i18n.t1(
+        "carto-plan-of",
+        "name",
+        &plan.exercise.name,
+    ));
+    render(&PlanPage {
+        public: true,
+        exercise_id: id,
+        plan_public: true,
+        area: plan.area_name.clone(),
+        manage: false,
+        lines: plan_lines(&s, &plan),
+        updates: plan_updates(&s, &plan),
+        totals: plan
+            .totals
+            .iter()
+            .map(|(c, m)| format!("{c} {}", format_budget(*m)))
+            .collect(),
+        parents: Vec::new(),
+        institutions: Vec::new(),
+        features: Vec::new(),
+        statuses: Vec::new(),
+        levels: Vec::new(),
+        f: FormState::default(),
+        s,
+    })
+}

@@ -1,0 +1,593 @@
+//! Social cartography through the router on both databases: the exercises API lists
+//! only what the caller may see, the GeoJSON (API and exports) keeps restricted features
+//! from observers and never gives a generalised one at full precision, imports report
+//! each bad feature or row and write nothing, another country's exercise is not found,
+//! points are added by typing or clicking the map, and the action plan rolls progress up
+//! and is public only when switched on.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use atlas_core::By;
+use atlas_domain::cartography::{DEFAULT_GRID_DEGREES, ExerciseInput, Pos, snap};
+use atlas_testkit::TestApp;
+use axum::http::{Method, StatusCode};
+use uuid::Uuid;
+
+async fn api(t: &TestApp, user: &str, path: &str) -> (StatusCode, serde_json::Value) {
+    let mut c = t.client();
+    c.bearer = Some(t.token(user).await);
+    let r = c.json(Method::GET, path, None).await;
+    let body = if r.status == StatusCode::OK {
+        serde_json::from_str(&r.body).unwrap()
+    } else {
+        serde_json::Value::Null
+    };
+    (r.status, body)
+}
+
+async fn demo_exercise(t: &TestApp) -> Uuid {
+    atlas_core::store::cartography::list_exercises(&t.app.db, Some("AR"))
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|e| e.name == "Mapeo participativo 17 de Noviembre")
+        .expect("demo exercise")
+        .exercise_id
+}
+
+async fn thai_exercise(t: &TestApp) -> Uuid {
+    let area = t.area_id("Bangkok Metropolis").await;
+    t.app
+        .create_exercise(
+            By::Operator,
+            &ExerciseInput {
+                area_id: area.to_string(),
+                name: "Bangkok mapping".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .exercise_id
+}
+
+async fn feature_count(t: &TestApp, id: Uuid) -> usize {
+    atlas_core::store::cartography::list_features(&t.app.db, id)
+        .await
+        .unwrap()
+        .len()
+}
+
+#[tokio::test]
+async fn the_api_lists_only_the_exercises_the_caller_may_see() {
+    for t in TestApp::all_with_demo().await {
+        let ar = demo_exercise(&t).await;
+        let th = thai_exercise(&t).await;
+        let ids = |b: &serde_json::Value| -> Vec<String> {
+            b["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i["id"].as_str().unwrap().to_owned())
+                .collect()
+        };
+        let (status, b) = api(&t, "mapping_facilitator", "/api/v1/cartography/exercises").await;
+        assert_eq!(status, StatusCode::OK, "{}", t.name());
+        assert_eq!(ids(&b), vec![ar.to_string()]);
+        let item = &b["items"][0];
+        assert_eq!(item["name"], "Mapeo participativo 17 de Noviembre");
+        assert_eq!(
+            item["area_id"],
+            t.area_id("17 de Noviembre").await.to_string()
+        );
+        let (_, b) = api(&t, "official_th", "/api/v1/cartography/exercises").await;
+        assert_eq!(ids(&b), vec![th.to_string()]);
+        // Observers read every country.
+        let (_, b) = api(&t, "observer", "/api/v1/cartography/exercises").await;
+        let all = ids(&b);
+        assert!(all.contains(&ar.to_string()) && all.contains(&th.to_string()));
+        // The page lists the same.
+        let mut c = t.signed_in("mapping_facilitator").await;
+        let page = c.get("/cartography").await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains(&format!("/cartography/exercises/{ar}")));
+        assert!(!page.body.contains(&format!("/cartography/exercises/{th}")));
+    }
+}
+
+fn has_restricted(b: &serde_json::Value) -> bool {
+    b["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["properties"]["sensitivity"] == "restricted")
+}
+
+#[tokio::test]
+async fn restricted_features_reach_facilitators_only_and_generalised_ones_are_snapped() {
+    for t in TestApp::all_with_demo().await {
+        let id = demo_exercise(&t).await;
+        let path = format!("/api/v1/cartography/exercises/{id}/features.geojson");
+        let (status, obs) = api(&t, "observer", &path).await;
+        assert_eq!(status, StatusCode::OK, "{}", t.name());
+        assert_eq!(obs["type"], "FeatureCollection");
+        let feats = obs["features"].as_array().unwrap();
+        assert_eq!(feats.len(), 14, "15 demo features less the restricted one");
+        for f in feats {
+            for k in ["category", "dimension", "sensitivity"] {
+                assert!(f["properties"][k].is_string(), "{k} missing: {f}");
+            }
+        }
+        assert!(
+            feats
+                .iter()
+                .any(|f| f["properties"]["dimension"] == "economic")
+        );
+        assert!(!has_restricted(&obs));
+        let (_, fac) = api(&t, "mapping_facilitator", &path).await;
+        assert_eq!(fac["features"].as_array().unwrap().len(), 15);
+        assert!(has_restricted(&fac));
+        let kiln = fac["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["properties"]["category"] == "brick_kiln")
+            .unwrap();
+        assert_eq!(kiln["geometry"]["coordinates"][0], -58.4256);
+        // A municipal official of the country reads the map but not restricted features.
+        let (_, off) = api(&t, "municipal_official", &path).await;
+        assert!(!has_restricted(&off));
+
+        // The generalised workshop is snapped for everyone, facilitators too.
+        let want = snap(
+            Pos {
+                lon: -58.4222,
+                lat: -34.7294,
+            },
+            DEFAULT_GRID_DEGREES,
+        );
+        for b in [&obs, &fac] {
+            let w = b["features"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|f| f["properties"]["category"] == "workshop")
+                .unwrap();
+            assert_eq!(w["properties"]["sensitivity"], "generalised");
+            let c = &w["geometry"]["coordinates"];
+            assert!((c[0].as_f64().unwrap() - want.lon).abs() < 1e-9, "{c}");
+            assert!((c[1].as_f64().unwrap() - want.lat).abs() < 1e-9, "{c}");
+            assert_ne!(c[0].as_f64().unwrap(), -58.4222);
+        }
+
+        // Pages and exports follow the same rules.
+        let mut o = t.signed_in("observer").await;
+        let page = o.get(&format!("/cartography/exercises/{id}")).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("<svg"));
+        assert!(!page.body.contains("Horno de ladrillos"));
+        assert!(!page.body.contains("-58.42220"));
+        let csv = o
+            .get(&format!("/cartography/exercises/{id}/export/features.csv"))
+            .await;
+        assert_eq!(csv.status, StatusCode::OK);
+        assert!(
+            csv.body
+                .starts_with("lon,lat,category,description,sensitivity")
+        );
+        assert!(!csv.body.contains("restricted"));
+        assert!(!csv.body.contains("-58.4222,"));
+        assert!(csv.body.contains(&format!("{},{}", want.lon, want.lat)));
+        let gj = o
+            .get(&format!(
+                "/cartography/exercises/{id}/export/features.geojson"
+            ))
+            .await;
+        assert!(!gj.body.contains("restricted"));
+        let mut f = t.signed_in("mapping_facilitator").await;
+        let page = f.get(&format!("/cartography/exercises/{id}")).await;
+        assert!(page.body.contains("Horno de ladrillos"));
+        let svg = f
+            .get(&format!(
+                "/cartography/exercises/{id}/map.svg?layers=economic"
+            ))
+            .await;
+        assert_eq!(svg.header("content-type"), Some("image/svg+xml"));
+        assert!(svg.body.contains("#i-brick_kiln"));
+        assert!(!svg.body.contains("#i-school\" x"), "social layer hidden");
+        assert!(!t.audit("cartography.export").await.is_empty());
+    }
+}
+
+#[tokio::test]
+async fn a_bad_import_names_each_feature_or_row_and_writes_nothing() {
+    for t in TestApp::all_with_demo().await {
+        let id = demo_exercise(&t).await;
+        let before = feature_count(&t, id).await;
+        let mut c = t.signed_in("mapping_facilitator").await;
+        let geojson = r#"{"type":"FeatureCollection","features":[
+          {"type":"Feature","properties":{"category":"school"},"geometry":{"type":"Point","coordinates":[-58.423,-34.728]}},
+          {"type":"Feature","id":"k9","properties":{"category":"dump"},"geometry":{"type":"Polygon","coordinates":[[[-58.42,-34.72],[-58.41,-34.72],[-58.41,-34.73]]]}},
+          {"type":"Feature","properties":{"category":"school"},"geometry":{"type":"Point","coordinates":[-58.423,-95]}}]}"#;
+        let r = c
+            .post_form(
+                &format!("/cartography/exercises/{id}/import"),
+                &[("format", "geojson"), ("text", geojson)],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", t.name());
+        assert!(r.body.contains("features[1] (k9)"), "{}", r.body);
+        assert!(r.body.contains("features[2]"));
+        assert!(!r.body.contains("features[0]"));
+        assert_eq!(feature_count(&t, id).await, before);
+        let csv = "lon,lat,category,description,sensitivity\n-58.423,-34.728,school,ok,public\n-58.423,-34.728,nowhere,,\n";
+        let r = c
+            .post_form(
+                &format!("/cartography/exercises/{id}/import"),
+                &[("format", "csv"), ("text", csv)],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains("row 3: category"), "{}", r.body);
+        assert_eq!(feature_count(&t, id).await, before);
+        // A good CSV goes in whole.
+        let good = "lon,lat,category,description,sensitivity\n-58.423,-34.728,school,Jardín,public\n-58.421,-34.729,market,,generalised\n";
+        let r = c
+            .post_form(
+                &format!("/cartography/exercises/{id}/import"),
+                &[("format", "csv"), ("text", good)],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        assert_eq!(feature_count(&t, id).await, before + 2);
+        // Observers cannot import.
+        let mut o = t.signed_in("observer").await;
+        let r = o
+            .post_form(
+                &format!("/cartography/exercises/{id}/import"),
+                &[("format", "csv"), ("text", good)],
+            )
+            .await;
+        assert!(matches!(
+            r.status,
+            StatusCode::FORBIDDEN | StatusCode::NOT_FOUND
+        ));
+        assert_eq!(feature_count(&t, id).await, before + 2);
+    }
+}
+
+#[tokio::test]
+async fn another_countrys_exercise_is_not_found() {
+    for t in TestApp::all_with_demo().await {
+        let id = demo_exercise(&t).await;
+        let (status, _) = api(
+            &t,
+            "official_th",
+            &format!("/api/v1/cartography/exercises/{id}/features.geojson"),
+        )
+        .await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{}", t.name());
+        let (status, _) = api(
+            &t,
+            "observer",
+            &format!(
+                "/api/v1/cartography/exercises/{}/features.geojson",
+                Uuid::now_v7()
+            ),
+        )
+        .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let mut c = t.signed_in("official_th").await;
+        for p in [
+            format!("/cartography/exercises/{id}"),
+            format!("/cartography/exercises/{id}/plan"),
+            format!("/cartography/exercises/{id}/export/features.csv"),
+        ] {
+            assert_eq!(c.get(&p).await.status, StatusCode::NOT_FOUND, "{p}");
+        }
+        let r = c
+            .post_form(
+                &format!("/cartography/exercises/{id}/features"),
+                &[("category", "school"), ("lon", "-58.42"), ("lat", "-34.73")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        // A Thai facilitator's colleague cannot create an exercise in Argentina either.
+        let th = thai_exercise(&t).await;
+        let mut f = t.signed_in("mapping_facilitator").await;
+        assert_eq!(
+            f.get(&format!("/cartography/exercises/{th}")).await.status,
+            StatusCode::NOT_FOUND
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_point_is_added_typed_or_clicked_and_bad_fields_are_named() {
+    for t in TestApp::all_with_demo().await {
+        let id = demo_exercise(&t).await;
+        let before = feature_count(&t, id).await;
+        let mut c = t.signed_in("mapping_facilitator").await;
+        let r = c
+            .post_form(
+                &format!("/cartography/exercises/{id}/features"),
+                &[("category", "school"), ("lon", "200"), ("lat", "-34.73")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", t.name());
+        assert!(r.body.contains("aria-invalid"));
+        assert_eq!(feature_count(&t, id).await, before);
+        // A click in the middle of the map lands inside the barrio's boundary.
+        let r = c
+            .post_form(
+                &format!("/cartography/exercises/{id}/features"),
+                &[
+                    ("category", "meeting_place"),
+                    ("description", "Plaza"),
+                    ("sensitivity", "public"),
+                    ("lon", ""),
+                    ("lat", ""),
+                    ("map.x", "320"),
+                    ("map.y", "300"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let fs = atlas_core::store::cartography::list_features(&t.app.db, id)
+            .await
+            .unwrap();
+        let added = fs.iter().find(|f| f.description == "Plaza").unwrap();
+        let g: serde_json::Value = serde_json::from_str(&added.geometry).unwrap();
+        let lon = g["coordinates"][0].as_f64().unwrap();
+        let lat = g["coordinates"][1].as_f64().unwrap();
+        assert!((-58.4265..=-58.4198).contains(&lon), "{lon}");
+        assert!((-34.7318..=-34.7262).contains(&lat), "{lat}");
+        // It appears on the map.
+        let page = c.get(&format!("/cartography/exercises/{id}")).await;
+        assert!(page.body.contains("Plaza"));
+        assert_eq!(t.audit("cartography.feature.create").await.len(), 1);
+        // Workshops need consent and never take names.
+        let r = c
+            .post_form(
+                &format!("/cartography/exercises/{id}/workshops"),
+                &[
+                    ("held_on", "2026-05-02"),
+                    ("place", "Capilla"),
+                    ("youth", "4"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(
+            atlas_core::store::cartography::list_workshops(&t.app.db, id)
+                .await
+                .unwrap()
+                .len(),
+            2
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_parent_action_progress_is_computed_from_its_children() {
+    for t in TestApp::all_with_demo().await {
+        let id = demo_exercise(&t).await;
+        let mut c = t.signed_in("mapping_facilitator").await;
+        let plan = c.get(&format!("/cartography/exercises/{id}/plan")).await;
+        assert_eq!(plan.status, StatusCode::OK, "{}", t.name());
+        // Children: done (100) and in progress at 40 → the parent shows 70, not its own 50.
+        let row = |body: &str, title: &str| -> String {
+            let i = body.find(title).unwrap();
+            let rest = &body[i..];
+            rest[..rest.find("</tr>").unwrap()].to_owned()
+        };
+        let parent = row(&plan.body, "Fortalecer las instituciones de cuidado");
+        assert!(parent.contains("value=\"70\""), "{parent}");
+        assert!(parent.contains("ARS 5,000,000.00"));
+        // The municipal official updates the action of her institution…
+        let actions = atlas_core::store::cartography::list_actions(&t.app.db, id)
+            .await
+            .unwrap();
+        let centre = actions
+            .iter()
+            .find(|a| a.title.starts_with("Abrir un centro"))
+            .unwrap();
+        let lights = actions
+            .iter()
+            .find(|a| a.title.starts_with("Iluminar"))
+            .unwrap();
+        let mut m = t.signed_in("municipal_official").await;
+        let r = m
+            .post_form(
+                &format!("/cartography/actions/{}/updates", lights.action_id),
+                &[
+                    ("status", "in_progress"),
+                    ("progress", "30"),
+                    ("note", "Licitación"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        // …but not one of the province.
+        let r = m
+            .post_form(
+                &format!("/cartography/actions/{}/updates", centre.action_id),
+                &[("status", "done")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        // The facilitator closes the day centre: the parent reaches 100.
+        let r = c
+            .post_form(
+                &format!("/cartography/actions/{}/updates", centre.action_id),
+                &[("status", "done"), ("note", "Abierto")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let plan = c.get(&format!("/cartography/exercises/{id}/plan")).await;
+        let parent = row(&plan.body, "Fortalecer las instituciones de cuidado");
+        assert!(parent.contains("value=\"100\""), "{parent}");
+        assert!(plan.body.contains("Licitación"));
+        // A negative budget and an unknown institution are named, nothing written.
+        let n = actions.len();
+        let mlz = t.institution_id("MLZ").await.to_string();
+        let unknown = Uuid::now_v7().to_string();
+        for (inst, budget, msg) in [
+            (mlz.as_str(), "-5", "A budget cannot be negative."),
+            (unknown.as_str(), "5", "Unknown institution"),
+        ] {
+            let r = c
+                .post_form(
+                    &format!("/cartography/exercises/{id}/actions"),
+                    &[
+                        ("title", "X"),
+                        ("institution_id", inst),
+                        ("level", "municipal"),
+                        ("budget", budget),
+                        ("currency", "ARS"),
+                    ],
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+            assert!(r.body.contains(msg), "{msg}");
+        }
+        // An institution of another country is unknown here too.
+        let dlpw = t.institution_id("DLPW").await.to_string();
+        let r = c
+            .post_form(
+                &format!("/cartography/exercises/{id}/actions"),
+                &[
+                    ("title", "X"),
+                    ("institution_id", &dlpw),
+                    ("level", "municipal"),
+                    ("currency", "ARS"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(
+            atlas_core::store::cartography::list_actions(&t.app.db, id)
+                .await
+                .unwrap()
+                .len(),
+            n
+        );
+        assert_eq!(t.audit("cartography.action.update").await.len(), 3);
+    }
+}
+
+#[tokio::test]
+async fn the_public_plan_page_is_not_found_until_switched_on() {
+    for t in TestApp::all_with_demo().await {
+        let id = demo_exercise(&t).await;
+        let mut anon = t.client();
+        assert_eq!(
+            anon.get(&format!("/plans/{id}")).await.status,
+            StatusCode::NOT_FOUND,
+            "{}",
+            t.name()
+        );
+        // An observer cannot switch it on.
+        let mut o = t.signed_in("observer").await;
+        let r = o
+            .post_form(
+                &format!("/cartography/exercises/{id}/public"),
+                &[("public", "1")],
+            )
+            .await;
+        assert!(matches!(
+            r.status,
+            StatusCode::FORBIDDEN | StatusCode::NOT_FOUND
+        ));
+        assert_eq!(
+            anon.get(&format!("/plans/{id}")).await.status,
+            StatusCode::NOT_FOUND
+        );
+        let mut c = t.signed_in("mapping_facilitator").await;
+        let r = c
+            .post_form(
+                &format!("/cartography/exercises/{id}/public"),
+                &[("public", "1")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let page = anon.get(&format!("/plans/{id}")).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("ARS 5,000,000.00"));
+        assert!(page.body.contains("Iluminar el descampado"));
+        // No map layer that is not public: the generalised and restricted features
+        // linked to actions are not named, and no form is offered.
+        assert!(!page.body.contains("Brick kiln"));
+        assert!(!page.body.contains("Place of risk"));
+        assert!(page.body.contains("Community kitchen"), "{}", page.body);
+        assert!(
+            !page
+                .body
+                .contains("<form method=\"post\" action=\"/cartography")
+        );
+        assert_eq!(t.audit("cartography.plan.public").await.len(), 1);
+        let r = c
+            .post_form(
+                &format!("/cartography/exercises/{id}/public"),
+                &[("public", "0")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        assert_eq!(
+            anon.get(&format!("/plans/{id}")).await.status,
+            StatusCode::NOT_FOUND
+        );
+    }
+}
+
+fn gz_size(body: &str) -> usize {
+    use std::io::Write;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(body.as_bytes()).unwrap();
+    gz.finish().unwrap().len()
+}
+
+#[tokio::test]
+async fn cartography_pages_render_in_three_languages_with_csrf_and_within_budget() {
+    for t in TestApp::all_with_demo().await {
+        let id = demo_exercise(&t).await;
+        t.app.set_plan_public(By::Operator, id, true).await.unwrap();
+        let mut c = t.signed_in("mapping_facilitator").await;
+        let pages = [
+            "/cartography".to_owned(),
+            format!("/cartography/exercises/{id}"),
+            format!("/cartography/exercises/{id}?layers=social,cultural"),
+            format!("/cartography/exercises/{id}/plan"),
+            format!("/plans/{id}"),
+        ];
+        for lang in ["en", "es", "th"] {
+            c.get(&format!("/lang/{lang}")).await;
+            for p in &pages {
+                let r = c.get(p).await;
+                assert_eq!(r.status, StatusCode::OK, "{} {lang} {p}", t.name());
+                assert!(r.body.contains(&format!("<html lang=\"{lang}\">")), "{p}");
+                assert!(
+                    !r.body.contains("Unknown localization key"),
+                    "{lang} {p} lacks a translation"
+                );
+                for form in r.body.split("<form").skip(1) {
+                    let head = &form[..form.find('>').unwrap()];
+                    if head.contains("method=\"post\"") {
+                        assert!(
+                            form.contains("name=\"csrf\""),
+                            "{p}: POST form without CSRF"
+                        );
+                    }
+                }
+                let size = gz_size(&r.body);
+                assert!(size <= 14 * 1024, "{p} is {size} bytes compressed");
+            }
+        }
+        // A layer left out is not drawn; the others are.
+        c.get("/lang/en").await;
+        let r = c
+            .get(&format!("/cartography/exercises/{id}?layers=social"))
+            .await;
+        assert!(r.body.contains("class=\"layer d-social\""));
+        assert!(!r.body.contains("class=\"layer d-economic\""));
+    }
+}
