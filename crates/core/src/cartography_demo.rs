@@ -191,7 +191,9 @@ pub async fn seed_cartography(app: &App, inst: &HashMap<&str, String>) -> Result
             String::new(),
             inst_id("MLZ")?,
             "municipal",
-            "800000",
+            // Not budgeted yet: the municipality commits it in next year's budget, so
+            // the plan's committed total is the province's 5 million to social care.
+            "",
             "planned",
             "",
         ),

@@ -99,10 +99,7 @@ impl App {
         } else {
             (None, None, None)
         };
-        let any_case = src::case_stages(&self.db, country, "0000-01-01", "9999-12-31")
-            .await?
-            .identified
-            > 0;
+        let any_case = src::any_case(&self.db, country).await?;
         let mut f = ModuleFigures {
             mapping_exercises,
             budget_committed,

@@ -39,18 +39,48 @@ pub async fn budget(db: &Db, country: Option<&str>) -> anyhow::Result<Vec<(Strin
 }
 
 /// Referrals sent in `[from, to)` and how many of them were completed (service
-/// delivered or closed).
+/// delivered or closed). Driven from the country's cases through covering indexes.
 pub async fn referrals(
     db: &Db,
     country: Option<&str>,
     from: OffsetDateTime,
     to: OffsetDateTime,
 ) -> anyhow::Result<(i64, i64)> {
-    let sql = "select count(*), coalesce(sum(case when r.state in ('delivered','closed') then 1 else 0 end), 0) \
-               from case_referral r join case_record k on k.case_id = r.case_id \
-               where ($1 is null or k.country_code = $1) and r.created_at >= $2 and r.created_at < $3";
-    on_db!(db, c => sqlx::query_as(sql).bind(country).bind(from).bind(to).fetch_one(c).await)
-        .context("count referrals")
+    let done = "coalesce(sum(case when r.state in ('delivered','closed') then 1 else 0 end), 0)";
+    match country {
+        Some(c) => {
+            let sql = format!(
+                "select count(*), {done} from case_record k \
+                 join case_referral r on r.case_id = k.case_id \
+                 where k.country_code = $1 and r.created_at >= $2 and r.created_at < $3"
+            );
+            on_db!(db, p => sqlx::query_as(&sql).bind(c).bind(from).bind(to).fetch_one(p).await)
+        }
+        None => {
+            let sql = format!(
+                "select count(*), {done} from case_referral r \
+                 where r.created_at >= $1 and r.created_at < $2"
+            );
+            on_db!(db, p => sqlx::query_as(&sql).bind(from).bind(to).fetch_one(p).await)
+        }
+    }
+    .context("count referrals")
+}
+
+/// Whether the country (or the program) has any case at all.
+pub async fn any_case(db: &Db, country: Option<&str>) -> anyhow::Result<bool> {
+    let n: i64 = match country {
+        Some(c) => {
+            let sql = "select count(*) from (select 1 from case_record where country_code = $1 limit 1) x";
+            on_db!(db, p => sqlx::query_scalar(sql).bind(c).fetch_one(p).await)
+        }
+        None => {
+            let sql = "select count(*) from (select 1 from case_record limit 1) x";
+            on_db!(db, p => sqlx::query_scalar(sql).fetch_one(p).await)
+        }
+    }
+    .context("any case")?;
+    Ok(n > 0)
 }
 
 /// Cases identified in `[first, last]` by how far they went, each count including the
@@ -66,24 +96,35 @@ pub struct CaseStages {
     pub sentenced: i64,
 }
 
+/// One pass over the period's cases joined to per-case aggregates of their referrals
+/// and legal steps (no correlated sub-query per case).
 pub async fn case_stages(
     db: &Db,
     country: Option<&str>,
     first: &str,
     last: &str,
 ) -> anyhow::Result<CaseStages> {
-    let sql = "select count(*), \
-               coalesce(sum(case when exists (select 1 from case_referral r where r.case_id = k.case_id) then 1 else 0 end), 0), \
-               coalesce(sum(case when exists (select 1 from case_referral r where r.case_id = k.case_id \
-                 and r.state in ('accepted','delivered','closed')) then 1 else 0 end), 0), \
-               coalesce(sum(case when exists (select 1 from case_legal_step s where s.case_id = k.case_id) then 1 else 0 end), 0), \
-               coalesce(sum(case when exists (select 1 from case_legal_step s where s.case_id = k.case_id \
-                 and s.kind in ('sentence','appeal')) then 1 else 0 end), 0) \
-               from case_record k where ($1 is null or k.country_code = $1) \
-               and k.identified_on >= $2 and k.identified_on <= $3";
-    let (identified, referred, assisted, prosecuted, sentenced): (i64, i64, i64, i64, i64) =
-        on_db!(db, c => sqlx::query_as(sql).bind(country).bind(first).bind(last).fetch_one(c).await)
-            .context("count cases by stage")?;
+    let (filter, n) = match country {
+        Some(_) => ("k.country_code = $1 and", 1),
+        None => ("", 0),
+    };
+    let sql = format!(
+        "select count(*), count(r.case_id), coalesce(sum(r.assisted), 0), count(l.case_id), \
+         coalesce(sum(l.sentenced), 0) from case_record k \
+         left join (select case_id, max(case when state in ('accepted','delivered','closed') then 1 else 0 end) as assisted \
+           from case_referral group by case_id) r on r.case_id = k.case_id \
+         left join (select case_id, max(case when kind in ('sentence','appeal') then 1 else 0 end) as sentenced \
+           from case_legal_step group by case_id) l on l.case_id = k.case_id \
+         where {filter} k.identified_on >= ${} and k.identified_on <= ${}",
+        n + 1,
+        n + 2
+    );
+    let row: (i64, i64, i64, i64, i64) = match country {
+        Some(c) => on_db!(db, p => sqlx::query_as(&sql).bind(c).bind(first).bind(last).fetch_one(p).await),
+        None => on_db!(db, p => sqlx::query_as(&sql).bind(first).bind(last).fetch_one(p).await),
+    }
+    .context("count cases by stage")?;
+    let (identified, referred, assisted, prosecuted, sentenced) = row;
     Ok(CaseStages {
         identified,
         referred,

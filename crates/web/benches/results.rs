@@ -1,6 +1,6 @@
 //! Results at program scale: the training dataset of the `training` benchmark (1,000
 //! courses, 100,000 participants, about 1,000,000 attendance marks) on top of the demo,
-//! then timed through the real router (no TCP): `GET /api/v1/results/key?country=AR`,
+//! and 100,000 cases with 300,000 referrals, then timed through the real router (no TCP): `GET /api/v1/results/key?country=AR`,
 //! the country dashboard (every indicator against its target and a six-period trend),
 //! the whole-program dashboard, the framework page and the three donor exports. Prints p50 and p95; asserts
 //! nothing about time.
@@ -69,6 +69,16 @@ async fn run(mut t: TestApp) {
         t.count("participant").await,
         t.count("enrolment").await,
         t.count("attendance").await,
+        s.elapsed()
+    );
+    let s = Instant::now();
+    dataset::generate_cases(&t).await;
+    println!(
+        "== {} == generated {} cases, {} referrals, {} legal steps in {:.1?}",
+        t.name(),
+        t.count("case_record").await,
+        t.count("case_referral").await,
+        t.count("case_legal_step").await,
         s.elapsed()
     );
     let token = t.token("observer").await;

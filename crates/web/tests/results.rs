@@ -83,12 +83,13 @@ async fn the_key_results_for_argentina_are_computed_from_the_demo() {
         assert_eq!(k["all_models_in_implementation"], true);
         assert_eq!(k["models_by_stage"]["implemented"], 3);
         assert_eq!(k["models_by_stage"]["developed"], 0);
-        assert!(k["mapping_exercises"].is_null());
-        assert!(k["budget_allocated"].is_null());
-        assert_eq!(
-            k["sources"]["mapping_exercises"]["status"],
-            "not_yet_recorded"
-        );
+        // The 17 de Noviembre exercise and its plan: the province's 5 million pesos.
+        assert_eq!(k["mapping_exercises"], 1);
+        assert_eq!(k["budget_allocated"]["amount"], 5_000_000);
+        assert_eq!(k["budget_allocated"]["currency"], "ARS");
+        assert_eq!(k["actions_done"], 1);
+        assert_eq!(k["sources"]["mapping_exercises"]["status"], "recorded");
+        assert_eq!(k["sources"]["mapping_exercises"]["module"], "cartography");
         assert_eq!(k["sources"]["individuals_trained"]["module"], "training");
         // Another country has nothing yet.
         let (_, py) = key(&t, "observer", "?country=PY").await;

@@ -15,8 +15,8 @@ use atlas_domain::auth::{AccountInput, Actor, Role};
 use atlas_domain::cases::{CaseInput, LegalStepInput, PersonInput, ScreeningInput};
 use atlas_domain::directory::CountryCode;
 use atlas_domain::results::Period;
-use atlas_store::cartography::{ActionRow, ExerciseRow};
-use atlas_testkit::{PASSWORD, TestApp, t0};
+use atlas_domain::cartography::{ActionInput, ExerciseInput};
+use atlas_testkit::{PASSWORD, TestApp};
 use axum::http::Method;
 use uuid::Uuid;
 
@@ -100,62 +100,49 @@ fn delta(after: Option<i64>, before: Option<i64>) -> i64 {
 }
 
 async fn exercise(t: &TestApp, starts_on: &str) -> Uuid {
-    let id = Uuid::now_v7();
-    let mut tx = t.app.db.begin().await.unwrap();
-    atlas_store::cartography::insert_exercise(
-        &mut tx,
-        &ExerciseRow {
-            exercise_id: id,
-            country_code: "AR".into(),
-            area_id: t.area_id("17 de Noviembre").await,
-            name: format!("Mapeo {starts_on}"),
-            purpose: "Riesgos de trabajo infantil".into(),
-            starts_on: Some(starts_on.into()),
-            ends_on: None,
-            plan_public: 0,
-            created_at: t0(),
-            updated_at: t0(),
-            version: 1,
-        },
-    )
-    .await
-    .unwrap();
-    tx.commit().await.unwrap();
-    id
+    t.app
+        .create_exercise(
+            By::Operator,
+            &ExerciseInput {
+                area_id: t.area_id("17 de Noviembre").await.to_string(),
+                name: format!("Mapeo {starts_on}"),
+                purpose: "Riesgos de trabajo infantil".into(),
+                starts_on: starts_on.into(),
+                ends_on: String::new(),
+            },
+        )
+        .await
+        .unwrap()
+        .exercise_id
 }
 
 async fn action(
     t: &TestApp,
     exercise: Uuid,
     parent: Option<Uuid>,
-    minor: i64,
+    major: &str,
     currency: &str,
     status: &str,
 ) -> Uuid {
-    let id = Uuid::now_v7();
-    let mut tx = t.app.db.begin().await.unwrap();
-    atlas_store::cartography::insert_action(
-        &mut tx,
-        &ActionRow {
-            action_id: id,
-            exercise_id: exercise,
-            parent_id: parent,
-            title: format!("Acción {status}"),
-            institution_id: t.institution_id("MLZ").await,
-            level: "municipal".into(),
-            budget_minor: minor,
-            currency: currency.into(),
-            status: status.into(),
-            progress: if status == "done" { 100 } else { 0 },
-            created_at: t0(),
-            updated_at: t0(),
-            version: 1,
-        },
-    )
-    .await
-    .unwrap();
-    tx.commit().await.unwrap();
-    id
+    t.app
+        .add_action(
+            By::Operator,
+            exercise,
+            &ActionInput {
+                title: format!("Acción {status}"),
+                finding: "Hallazgo del taller".into(),
+                parent_id: parent.map(|p| p.to_string()).unwrap_or_default(),
+                institution_id: t.institution_id("MLZ").await.to_string(),
+                level: "municipal".into(),
+                budget: major.into(),
+                currency: currency.into(),
+                status: status.into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .action_id
 }
 
 #[tokio::test]
@@ -331,10 +318,10 @@ async fn cartography_sources_count_exercises_by_start_and_top_level_budgets() {
         let before_dec = t.app.module_figures(Some("AR"), &earlier).await.unwrap();
         let budget_before = t.app.budget_committed("AR").await.unwrap();
         let ex = exercise(&t, "2026-01-10").await;
-        let parent = action(&t, ex, None, 500_000_000, "ARS", "in_progress").await;
-        action(&t, ex, Some(parent), 100_000_000, "ARS", "done").await;
-        action(&t, ex, None, 20_000_000, "ARS", "cancelled").await;
-        action(&t, ex, None, 1_000_000, "USD", "done").await;
+        let parent = action(&t, ex, None, "5000000", "ARS", "in_progress").await;
+        action(&t, ex, Some(parent), "1000000", "ARS", "done").await;
+        action(&t, ex, None, "200000", "ARS", "cancelled").await;
+        action(&t, ex, None, "10000.00", "USD", "done").await;
 
         let after = t.app.module_figures(Some("AR"), &h1).await.unwrap();
         let after_dec = t.app.module_figures(Some("AR"), &earlier).await.unwrap();
