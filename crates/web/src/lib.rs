@@ -368,6 +368,18 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/guide/areas/{id}/public", post(pages::guide::set_public))
         .route("/guide/who/{id}", get(pages::guide::who))
+        .route("/cases", get(pages::cases::list))
+        .route(
+            "/cases/new",
+            get(pages::cases::new_case).post(pages::cases::create_case),
+        )
+        .route("/cases/overdue", get(pages::cases::overdue))
+        .route("/cases/statistics", get(pages::cases::statistics))
+        .route("/cases/{id}", get(pages::cases::case))
+        .route("/cases/{id}/referrals", post(pages::cases::refer))
+        .route("/cases/{id}/referrals/{rid}", post(pages::cases::answer))
+        .route("/cases/{id}/legal", post(pages::cases::legal))
+        .route("/cases/{id}/close", post(pages::cases::close))
         .route("/admin/users", get(admin::users).post(admin::create_user))
         .route("/admin/users/new", get(admin::new_user))
         .route("/admin/users/{id}", get(admin::user))
