@@ -5,7 +5,8 @@
 //! so the demo also exercises the audit trail. The training program's demo (curriculum,
 //! courses, participants and attendance) is in [`crate::training_demo`]; Argentina's gap
 //! assessment, models of practice and fact sheet are in [`crate::results_demo`]; the
-//! guide's service directory and referral pathways in [`crate::guide_demo`].
+//! guide's service directory and referral pathways in [`crate::guide_demo`]; the cases
+//! of Lomas de Zamora and their referrals in [`crate::cases_demo`].
 
 use crate::{App, By, Result};
 use anyhow::Context;
@@ -273,5 +274,6 @@ pub async fn seed(app: &App, password: &str) -> Result<Vec<DemoAccount>> {
     crate::training_material::seed_demo(app).await?;
     crate::results_demo::seed_results(app, &inst_ids).await?;
     crate::guide_demo::seed_guide(app, &inst_ids).await?;
+    crate::cases_demo::seed_cases(app, &inst_ids).await?;
     Ok(out)
 }

@@ -9,6 +9,7 @@
 pub mod audit;
 pub mod auth;
 pub mod cases;
+pub mod cases_demo;
 pub mod cases_referral;
 pub mod cases_stats;
 pub mod certificates;

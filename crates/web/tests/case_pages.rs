@@ -284,6 +284,9 @@ async fn pages_open_for_allowed_roles_and_answer_404_to_other_institutions() {
 async fn an_officer_screens_opens_and_refers_a_case_and_the_caseworker_accepts_it() {
     for t in TestApp::all_with_demo().await {
         let n = t.name();
+        let cases0 = t.count("case_record").await;
+        let creates0 = t.audit("cases.case.create").await.len();
+        let accepts0 = t.audit("cases.referral.accept").await.len();
         let area = t.area_id("17 de Noviembre").await;
         let prv = t.institution_id("PRV").await;
         let mut officer = t.signed_in("frontline_officer").await;
@@ -309,7 +312,7 @@ async fn an_officer_screens_opens_and_refers_a_case_and_the_caseworker_accepts_i
         );
         assert_eq!(
             t.count("case_record").await,
-            0,
+            cases0,
             "{n}: screening writes nothing"
         );
 
@@ -329,7 +332,11 @@ async fn an_officer_screens_opens_and_refers_a_case_and_the_caseworker_accepts_i
             "{n}: own institution sees the name"
         );
         assert!(page.body.contains("Possible forced labour"));
-        assert_eq!(t.audit("cases.case.create").await.len(), 1, "{n}");
+        assert_eq!(
+            t.audit("cases.case.create").await.len(),
+            creates0 + 1,
+            "{n}"
+        );
         assert!(
             !t.db_contains(VICTIM).await,
             "{n}: the name is stored sealed"
@@ -348,7 +355,11 @@ async fn an_officer_screens_opens_and_refers_a_case_and_the_caseworker_accepts_i
             "{n}: duplicate listed"
         );
         assert!(r.body.contains("name=\"dup_checked\" value=\"1\""), "{n}");
-        assert_eq!(t.count("case_record").await, 1, "{n}: not created yet");
+        assert_eq!(
+            t.count("case_record").await,
+            cases0 + 1,
+            "{n}: not created yet"
+        );
 
         // Refer for psychosocial support: the pathway suggests the PRV's team, 48 h.
         let page = officer.get(&format!("/cases/{id}?need=psychosocial")).await;
@@ -430,7 +441,11 @@ async fn an_officer_screens_opens_and_refers_a_case_and_the_caseworker_accepts_i
         let page = cw.get(&format!("/cases/{id}")).await;
         assert!(page.body.contains("Accepted"), "{n}");
         assert!(page.body.contains("value=\"deliver\""), "{n}");
-        assert_eq!(t.audit("cases.referral.accept").await.len(), 1, "{n}");
+        assert_eq!(
+            t.audit("cases.referral.accept").await.len(),
+            accepts0 + 1,
+            "{n}"
+        );
         // The sender may now revoke, not accept.
         let page = officer.get(&format!("/cases/{id}")).await;
         assert!(page.body.contains("value=\"revoke\""), "{n}");
@@ -442,6 +457,9 @@ async fn an_officer_screens_opens_and_refers_a_case_and_the_caseworker_accepts_i
 async fn bad_forms_answer_422_naming_the_field_with_the_input_kept_and_write_nothing() {
     for t in TestApp::all_with_demo().await {
         let n = t.name();
+        let cases0 = t.count("case_record").await;
+        let refs0 = t.count("case_referral").await;
+        let declines0 = t.audit("cases.referral.decline").await.len();
         let area = t.area_id("17 de Noviembre").await;
         let prv = t.institution_id("PRV").await;
         let mut officer = t.signed_in("frontline_officer").await;
@@ -485,7 +503,7 @@ async fn bad_forms_answer_422_naming_the_field_with_the_input_kept_and_write_not
         screen.push(("indicators-nonsense".into(), "1".into()));
         let r = post(&mut officer, "/cases/new", &screen).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{n}");
-        assert_eq!(t.count("case_record").await, 0, "{n}: nothing written");
+        assert_eq!(t.count("case_record").await, cases0, "{n}: nothing written");
         assert_eq!(
             t.count("audit_event").await,
             audit_before,
@@ -529,7 +547,7 @@ async fn bad_forms_answer_422_naming_the_field_with_the_input_kept_and_write_not
             "{n}: no consent"
         );
         assert!(r.body.contains("has not agreed to share"), "{n}");
-        assert_eq!(t.count("case_referral").await, 0, "{n}");
+        assert_eq!(t.count("case_referral").await, refs0, "{n}");
         let sent = t
             .app
             .refer_case(
@@ -577,7 +595,11 @@ async fn bad_forms_answer_422_naming_the_field_with_the_input_kept_and_write_not
         );
         let d = t.app.case_detail(&o, c.case_id).await.unwrap();
         assert_eq!(d.referrals[0].r.state, "sent", "{n}: unchanged");
-        assert!(t.audit("cases.referral.decline").await.is_empty(), "{n}");
+        assert_eq!(
+            t.audit("cases.referral.decline").await.len(),
+            declines0,
+            "{n}"
+        );
     }
 }
 
@@ -585,6 +607,9 @@ async fn bad_forms_answer_422_naming_the_field_with_the_input_kept_and_write_not
 async fn justice_sees_the_legal_track_and_never_who_the_persons_are() {
     for t in TestApp::all_with_demo().await {
         let n = t.name();
+        let legal0 = t.audit("cases.legal.").await.len();
+        let complaints0 = t.audit("cases.legal.complaint").await.len();
+        let inv0 = t.audit("cases.legal.investigation").await.len();
         let area = t.area_id("17 de Noviembre").await;
         let protex = t.institution_id("PROTEX").await;
         let o = actor(&t, "frontline_officer", Role::FrontlineOfficer, "MTPBA").await;
@@ -639,7 +664,7 @@ async fn justice_sees_the_legal_track_and_never_who_the_persons_are() {
             .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{n}");
         assert!(r.body.contains("Record the trial first"), "{n}");
-        assert!(t.audit("cases.legal.").await.is_empty(), "{n}");
+        assert_eq!(t.audit("cases.legal.").await.len(), legal0, "{n}");
         let r = j
             .post_form(
                 &legal,
@@ -653,7 +678,11 @@ async fn justice_sees_the_legal_track_and_never_who_the_persons_are() {
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}: {}", r.body);
         let page = j.get(&format!("/cases/{}", c.case_id)).await;
         assert!(page.body.contains("Complaint filed"), "{n}");
-        assert_eq!(t.audit("cases.legal.complaint").await.len(), 1, "{n}");
+        assert_eq!(
+            t.audit("cases.legal.complaint").await.len(),
+            complaints0 + 1,
+            "{n}"
+        );
         // The officer cannot record legal steps.
         let mut officer = t.signed_in("frontline_officer").await;
         let r = officer
@@ -663,6 +692,10 @@ async fn justice_sees_the_legal_track_and_never_who_the_persons_are() {
             )
             .await;
         assert!(matches!(r.status.as_u16(), 403 | 404), "{n}: {}", r.status);
-        assert!(t.audit("cases.legal.investigation").await.is_empty(), "{n}");
+        assert_eq!(
+            t.audit("cases.legal.investigation").await.len(),
+            inv0,
+            "{n}"
+        );
     }
 }
