@@ -8,6 +8,7 @@ use atlas_core::By;
 use atlas_core::cases_referral::ReferralInput;
 use atlas_domain::auth::{AccountInput, Actor, Role};
 use atlas_domain::cases::{CaseInput, PersonInput, ScreeningInput};
+use atlas_domain::clock::Clock;
 use atlas_domain::directory::CountryCode;
 use atlas_testkit::{Client, PASSWORD, TestApp};
 use axum::http::StatusCode;
@@ -309,6 +310,15 @@ async fn an_officer_screens_opens_and_refers_a_case_and_the_caseworker_accepts_i
             r.body
                 .contains("name=\"classification-fl\" value=\"1\" checked"),
             "{n}"
+        );
+        // The first page holds only the screening: the case part starts with today's date.
+        let mut first = form_fields(area, prv, VICTIM, "screen");
+        first.retain(|(k, _)| k != "identified_on");
+        let r = post(&mut officer, "/cases/new", &first).await;
+        assert!(
+            r.body
+                .contains(&format!("value=\"{}\"", t.clock.now().date())),
+            "{n}: identification date prefilled"
         );
         assert_eq!(
             t.count("case_record").await,

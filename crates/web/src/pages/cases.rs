@@ -515,6 +515,11 @@ pub async fn create_case(State(state): State<AppState>, u: UserCtx, form: FormMa
         }
         _ => match state.app.screen(&actor, &input.screening) {
             Ok(p) => {
+                // The first page holds only the screening: the case part starts today.
+                if f.v("identified_on").is_empty() {
+                    f.values
+                        .insert("identified_on".into(), state.app.now().date().to_string());
+                }
                 f.values.insert(
                     "classification".into(),
                     p.classes
