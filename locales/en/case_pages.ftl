@@ -219,3 +219,5 @@ casepage-isic-r = Arts and recreation
 casepage-isic-s = Other services
 casepage-isic-t = Households as employers (domestic work)
 casepage-isic-u = Extraterritorial organisations
+casepage-export = Download the anonymised export (CSV, CTDC columns)
+casepage-export-help = Records whose combination of columns is shared by fewer than { $k } are left out.

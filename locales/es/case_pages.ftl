@@ -219,3 +219,5 @@ casepage-isic-r = Artes y recreación
 casepage-isic-s = Otros servicios
 casepage-isic-t = Hogares como empleadores (trabajo doméstico)
 casepage-isic-u = Organizaciones extraterritoriales
+casepage-export = Descargar la exportación anonimizada (CSV, columnas CTDC)
+casepage-export-help = Se omiten los registros cuya combinación de columnas comparten menos de { $k }.

@@ -219,3 +219,5 @@ casepage-isic-r = ศิลปะและนันทนาการ
 casepage-isic-s = บริการอื่น ๆ
 casepage-isic-t = ครัวเรือนในฐานะนายจ้าง (งานบ้าน)
 casepage-isic-u = องค์กรระหว่างประเทศ
+casepage-export = ดาวน์โหลดข้อมูลแบบไม่ระบุตัวตน (CSV คอลัมน์ CTDC)
+casepage-export-help = ระเบียนที่มีชุดค่าคอลัมน์ซ้ำกันน้อยกว่า { $k } รายการจะถูกตัดออก

@@ -375,6 +375,7 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/cases/overdue", get(pages::cases::overdue))
         .route("/cases/statistics", get(pages::cases::statistics))
+        .route("/cases/export.csv", get(pages::cases::export))
         .route("/cases/{id}", get(pages::cases::case))
         .route("/cases/{id}/referrals", post(pages::cases::refer))
         .route("/cases/{id}/referrals/{rid}", post(pages::cases::answer))

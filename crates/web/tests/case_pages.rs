@@ -278,6 +278,33 @@ async fn pages_open_for_allowed_roles_and_answer_404_to_other_institutions() {
         );
         let mut c = t.signed_in("facilitator").await;
         assert!(!c.get("/").await.body.contains("href=\"/cases"), "{n}");
+        // The anonymised export: observers download it, never with a person in it.
+        let mut c = t.signed_in("observer").await;
+        let exports = t.audit("cases.export").await.len();
+        let r = c.get("/cases/export.csv?country=AR").await;
+        assert_eq!(r.status, StatusCode::OK, "{n}");
+        assert!(r.header("content-type").unwrap().starts_with("text/csv"));
+        assert!(
+            r.body.starts_with("yearOfRegistration,gender,ageBroad"),
+            "{n}"
+        );
+        assert!(!r.body.contains(VICTIM) && !r.body.contains(&mine.code));
+        let suppressed: usize = r.header("x-suppressed-records").unwrap().parse().unwrap();
+        assert!(
+            suppressed >= 2,
+            "{n}: the few cases here are all suppressed"
+        );
+        assert_eq!(r.body.lines().count(), 1, "{n}: only the header row");
+        assert_eq!(
+            t.audit("cases.export").await.len(),
+            exports + 1,
+            "{n}: audited"
+        );
+        let mut c = t.signed_in("frontline_officer").await;
+        assert_eq!(
+            c.get("/cases/export.csv").await.status,
+            StatusCode::FORBIDDEN
+        );
     }
 }
 

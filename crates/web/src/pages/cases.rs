@@ -1348,3 +1348,42 @@ pub async fn home_block(state: &AppState, actor: &Actor, s: &Shell) -> Vec<Await
     rows.truncate(10);
     await_lines(s, state.app.now(), &rows)
 }
+
+/// GET /cases/export.csv?country=: the anonymised CTDC-column export, k-anonymous by
+/// suppression (core audits it); the number of suppressed records is in the
+/// `X-Suppressed-Records` header.
+pub async fn export(State(state): State<AppState>, u: UserCtx, p: Params) -> Response {
+    let country = match p.get("country") {
+        None | Some("") => None,
+        Some(c) => match CountryCode::parse(c) {
+            Some(c) => Some(c),
+            None => {
+                return err(RuleError::Invalid(FieldErrors::single(
+                    "country",
+                    "field-country-invalid",
+                )));
+            }
+        },
+    };
+    let x = match state
+        .app
+        .case_export(u.actor(), country.as_ref().map(CountryCode::as_str))
+        .await
+    {
+        Ok(x) => x,
+        Err(e) => return err(e),
+    };
+    let bytes = match atlas_render::csv_safe::write(&x.header, x.rows) {
+        Ok(b) => b,
+        Err(e) => return err(anyhow::anyhow!("case export CSV: {e}")),
+    };
+    let name = format!(
+        "atlas-cases-{}.csv",
+        country.as_ref().map_or("all", CountryCode::as_str)
+    );
+    let mut r = super::training_import::download(bytes, super::training_import::CSV, &name);
+    if let Ok(v) = axum::http::HeaderValue::from_str(&x.suppressed.to_string()) {
+        r.headers_mut().insert("x-suppressed-records", v);
+    }
+    r
+}
