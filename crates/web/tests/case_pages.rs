@@ -736,3 +736,57 @@ async fn justice_sees_the_legal_track_and_never_who_the_persons_are() {
         );
     }
 }
+
+fn gz_size(body: &str) -> usize {
+    use std::io::Write;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(body.as_bytes()).unwrap();
+    gz.finish().unwrap().len()
+}
+
+#[tokio::test]
+async fn case_pages_stay_within_the_page_budget_in_every_language() {
+    for t in TestApp::all_with_demo().await {
+        let n = t.name();
+        let area = t.area_id("17 de Noviembre").await;
+        let prv = t.institution_id("PRV").await;
+        let o = actor(&t, "frontline_officer", Role::FrontlineOfficer, "MTPBA").await;
+        let c = t
+            .app
+            .create_case(&o, &case_input(area, &[prv], VICTIM))
+            .await
+            .unwrap();
+        let mut officer = t.signed_in("frontline_officer").await;
+        for lang in ["en", "es", "th"] {
+            officer.get(&format!("/lang/{lang}?next=/")).await;
+            let screened = post(
+                &mut officer,
+                "/cases/new",
+                &form_fields(area, prv, VICTIM, "screen"),
+            )
+            .await;
+            assert_eq!(screened.status, StatusCode::OK, "{n} {lang}");
+            for (what, body) in [
+                ("screened form", screened.body),
+                (
+                    "case page",
+                    officer
+                        .get(&format!("/cases/{}?need=safety_shelter", c.case_id))
+                        .await
+                        .body,
+                ),
+                ("lists", officer.get("/cases?view=mine").await.body),
+            ] {
+                assert!(
+                    body.contains(&format!("lang=\"{lang}\"")),
+                    "{n} {lang} {what}"
+                );
+                let size = gz_size(&body);
+                assert!(
+                    size <= 14 * 1024,
+                    "{n} {lang} {what}: {size} bytes compressed"
+                );
+            }
+        }
+    }
+}
