@@ -44,6 +44,17 @@ pub struct Settings {
     /// Size in degrees of the grid generalised map features are snapped to when shown
     /// or exported (default 0.002, about 220 m).
     pub cartography_grid_degrees: f64,
+    /// Minimum working age per country for the child-labour screening, as
+    /// `CC=years` pairs separated by commas (`AR=16,PY=14,LR=16,TH=15`); other
+    /// countries use 15 (ILO C138).
+    pub case_minimum_ages: String,
+    /// Smallest group the anonymised case export publishes (k-anonymity).
+    pub case_k_anonymity: usize,
+    /// Days a closed case keeps its victims' identifying data before
+    /// `atlas cases erase-expired` erases it.
+    pub case_retention_days: i64,
+    /// Hours a receiver has to answer a referral when no pathway step gives a time.
+    pub case_response_hours: i64,
 }
 
 /// Loads settings from defaults, an optional TOML file and the environment.
@@ -69,7 +80,11 @@ pub fn load(file: Option<&Path>) -> anyhow::Result<Settings> {
         .set_default(
             "cartography_grid_degrees",
             atlas_domain::cartography::DEFAULT_GRID_DEGREES,
-        )?;
+        )?
+        .set_default("case_minimum_ages", "AR=16,PY=14,LR=16,TH=15")?
+        .set_default("case_k_anonymity", 11)?
+        .set_default("case_retention_days", 5 * 365)?
+        .set_default("case_response_hours", 72)?;
     if let Some(f) = file {
         b = b.add_source(
             config::File::from(f)
@@ -107,7 +122,44 @@ pub fn load(file: Option<&Path>) -> anyhow::Result<Settings> {
         s.cartography_grid_degrees > 0.0 && s.cartography_grid_degrees <= 1.0,
         "cartography_grid_degrees must be above 0 and at most 1"
     );
+    parse_minimum_ages(&s.case_minimum_ages)?;
+    anyhow::ensure!(
+        (2..=1000).contains(&s.case_k_anonymity),
+        "case_k_anonymity must be between 2 and 1000"
+    );
+    anyhow::ensure!(
+        (1..=36500).contains(&s.case_retention_days),
+        "case_retention_days must be between 1 and 36500"
+    );
+    anyhow::ensure!(
+        (1..=720).contains(&s.case_response_hours),
+        "case_response_hours must be between 1 and 720"
+    );
     Ok(s)
+}
+
+/// Parses `case_minimum_ages` (`AR=16,PY=14`): ISO country codes of the program and ages
+/// from 12 to 18, each country once.
+pub fn parse_minimum_ages(s: &str) -> anyhow::Result<Vec<(String, u8)>> {
+    let mut out: Vec<(String, u8)> = Vec::new();
+    for pair in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let bad = || {
+            anyhow::anyhow!(
+                "case_minimum_ages must be pairs like AR=16,PY=14 (a program country and an age from 12 to 18); got {pair:?}"
+            )
+        };
+        let (c, a) = pair.split_once('=').ok_or_else(bad)?;
+        let c = atlas_domain::directory::CountryCode::parse(c.trim()).ok_or_else(bad)?;
+        let a: u8 = a.trim().parse().map_err(|_| bad())?;
+        anyhow::ensure!((12..=18).contains(&a), bad());
+        anyhow::ensure!(
+            !out.iter().any(|(x, _)| x == c.as_str()),
+            "case_minimum_ages names {} twice",
+            c.as_str()
+        );
+        out.push((c.as_str().to_owned(), a));
+    }
+    Ok(out)
 }
 
 /// Checks `public_url`: empty (not set) or an absolute `http`/`https` URL with a host,
@@ -161,6 +213,15 @@ impl Settings {
             public_url: parse_public_url(&self.public_url)?,
             cartography: atlas_core::cartography::CartoSettings {
                 grid_degrees: self.cartography_grid_degrees,
+            },
+            cases: atlas_core::cases::CaseSettings {
+                child_labour: atlas_domain::cases::ChildLabourRules {
+                    minimum_age: parse_minimum_ages(&self.case_minimum_ages)?,
+                    ..Default::default()
+                },
+                k_anonymity: self.case_k_anonymity,
+                retention_days: self.case_retention_days,
+                default_response_hours: self.case_response_hours,
             },
             ..Default::default()
         })

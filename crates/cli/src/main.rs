@@ -81,6 +81,14 @@ enum Command {
         #[arg(long, global = true)]
         database_url: Option<String>,
     },
+    /// Case records: retention.
+    Cases {
+        #[command(subcommand)]
+        action: CasesCommand,
+        /// Database URL.
+        #[arg(long, global = true)]
+        database_url: Option<String>,
+    },
     /// Write a consistent copy of a live SQLite database (for PostgreSQL use pg_dump);
     /// then copy the data folder (attached material) too.
     Backup {
@@ -91,6 +99,13 @@ enum Command {
         #[arg(long)]
         database_url: Option<String>,
     },
+}
+
+#[derive(Subcommand, Debug)]
+enum CasesCommand {
+    /// Erase the identifying data of cases closed longer than `case_retention_days` ago
+    /// (statistics and the audit trail remain; each erasure is audited). Run it daily.
+    EraseExpired,
 }
 
 #[derive(Subcommand, Debug)]
@@ -414,6 +429,18 @@ async fn run(cmd: Command, s: config::Settings) -> anyhow::Result<std::process::
             return import_attendance(&app, &file, course, s.import_limit())
                 .await
                 .map_err(report);
+        }
+        Command::Cases {
+            action: CasesCommand::EraseExpired,
+            database_url,
+        } => {
+            let db = open(&database_url.unwrap_or_else(|| s.database_url.clone())).await?;
+            let app = app_over(db, &s).await?;
+            let n = app
+                .erase_expired_identities(atlas_core::By::Operator)
+                .await
+                .map_err(report)?;
+            println!("identifying data erased from {n} closed case(s)");
         }
         Command::Backup { to, database_url } => {
             let db = Db::connect(&database_url.unwrap_or_else(|| s.database_url.clone())).await?;

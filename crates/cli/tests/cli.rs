@@ -9,6 +9,9 @@ fn atlas(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut c = Command::new(env!("CARGO_BIN_EXE_atlas"));
     let key = std::env::temp_dir().join("atlas-cli-tests.key");
     let data = std::env::temp_dir().join("atlas-cli-tests-data");
+    // The demo's cases seal victim data, and start-up refuses a missing key file over
+    // sealed data: give the shared test key file its 32 bytes before the first run.
+    ensure_key(&key);
     c.args(args)
         .env("RUST_LOG", "warn")
         .env("ATLAS__KEY_FILE", key)
@@ -213,4 +216,16 @@ fn the_data_folder_is_created_private_or_named_in_a_clear_error() {
     );
     assert_eq!(big.status.code(), Some(2));
     assert!(text(&big).contains("material_max_bytes"), "{}", text(&big));
+}
+
+/// Creates the key file with 32 bytes unless it exists (another test may race us).
+fn ensure_key(path: &std::path::Path) {
+    use std::io::Write;
+    if let Ok(mut f) = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+    {
+        f.write_all(&[0x5a; 32]).unwrap();
+    }
 }

@@ -9,6 +9,9 @@ use std::process::{Command, Output};
 
 fn atlas(args: &[&str], lang: &str) -> Output {
     let key = std::env::temp_dir().join("atlas-cli-tests.key");
+    // The demo's cases seal victim data, and start-up refuses a missing key file over
+    // sealed data: give the shared test key file its 32 bytes before the first run.
+    ensure_key(&key);
     Command::new(env!("CARGO_BIN_EXE_atlas"))
         .args(args)
         .env("RUST_LOG", "warn")
@@ -128,4 +131,16 @@ async fn imports_a_file_and_reports_every_bad_row_of_another() {
     }
     assert!(!out.contains("Fila 2,"));
     assert_eq!(t.count("attendance").await, before, "nothing written");
+}
+
+/// Creates the key file with 32 bytes unless it exists (another test may race us).
+fn ensure_key(path: &std::path::Path) {
+    use std::io::Write;
+    if let Ok(mut f) = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+    {
+        f.write_all(&[0x5a; 32]).unwrap();
+    }
 }

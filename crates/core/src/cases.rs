@@ -127,6 +127,20 @@ impl App {
         Ok(s.propose(&self.settings.cases.child_labour, actor.country.as_str()))
     }
 
+    /// Parses a new case as [`App::create_case`] would, without writing anything (the
+    /// form checks its input before searching for duplicates, so a bad form leaves no
+    /// trace, not even a search event).
+    pub fn check_case(&self, actor: &Actor, input: &CaseInput) -> Result<()> {
+        authorize(actor, Action::CreateCase, None)?;
+        CaseDraft::parse(
+            input,
+            &self.settings.cases.child_labour,
+            actor.country.as_str(),
+            self.now().date(),
+        )?;
+        Ok(())
+    }
+
     /// Cases within the actor's reach with a person of the same document number or a
     /// name with the same words: (case id, code). Audited with the number of matches.
     pub async fn search_before_create(

@@ -6,7 +6,8 @@
 //! courses, participants and attendance) is in [`crate::training_demo`]; Argentina's gap
 //! assessment, models of practice and fact sheet are in [`crate::results_demo`]; the
 //! guide's service directory and referral pathways in [`crate::guide_demo`]; the
-//! mapping of barrio 17 de Noviembre and its action plan in [`crate::cartography_demo`].
+//! mapping of barrio 17 de Noviembre and its action plan in [`crate::cartography_demo`];
+//! the cases of Lomas de Zamora and their referrals in [`crate::cases_demo`].
 
 use crate::{App, By, Result};
 use anyhow::Context;
@@ -275,5 +276,6 @@ pub async fn seed(app: &App, password: &str) -> Result<Vec<DemoAccount>> {
     crate::results_demo::seed_results(app, &inst_ids).await?;
     crate::guide_demo::seed_guide(app, &inst_ids).await?;
     crate::cartography_demo::seed_cartography(app, &inst_ids).await?;
+    crate::cases_demo::seed_cases(app, &inst_ids).await?;
     Ok(out)
 }

@@ -11,6 +11,7 @@ pub mod auth;
 pub mod cartography;
 pub mod cartography_demo;
 pub mod cases;
+pub mod cases_demo;
 pub mod cases_referral;
 pub mod cases_stats;
 pub mod certificates;

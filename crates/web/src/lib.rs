@@ -419,6 +419,19 @@ pub fn app(state: AppState) -> Router {
             post(pages::cartography::update_action),
         )
         .route("/plans/{id}", get(pages::cartography::public_plan))
+        .route("/cases", get(pages::cases::list))
+        .route(
+            "/cases/new",
+            get(pages::cases::new_case).post(pages::cases::create_case),
+        )
+        .route("/cases/overdue", get(pages::cases::overdue))
+        .route("/cases/statistics", get(pages::cases::statistics))
+        .route("/cases/export.csv", get(pages::cases::export))
+        .route("/cases/{id}", get(pages::cases::case))
+        .route("/cases/{id}/referrals", post(pages::cases::refer))
+        .route("/cases/{id}/referrals/{rid}", post(pages::cases::answer))
+        .route("/cases/{id}/legal", post(pages::cases::legal))
+        .route("/cases/{id}/close", post(pages::cases::close))
         .route("/admin/users", get(admin::users).post(admin::create_user))
         .route("/admin/users/new", get(admin::new_user))
         .route("/admin/users/{id}", get(admin::user))

@@ -369,6 +369,26 @@ async fn deadlines_run_out_and_overdue_referrals_are_listed_for_receiver_and_sup
         let supervisor = actor(&t, "program_staff", Role::ProgramStaff, "WI").await;
         let prv = t.institution_id("PRV").await;
         let area = t.area_id("17 de Noviembre").await;
+        // The demo's own referrals to the PRV (one already overdue) are the baseline.
+        let awaiting0 = t.app.awaiting_action(&caseworker, 50).await.unwrap().len();
+        let has =
+            |v: &[atlas_core::cases::ReferralView], code: &str| v.iter().any(|x| x.code == code);
+        let stats0 = t
+            .app
+            .case_statistics(&supervisor, Some("AR"))
+            .await
+            .unwrap();
+        let (made0, done0) = atlas_store::cases::referral_counts(
+            &t.app.db,
+            "AR",
+            t.clock.now() - time::Duration::days(5),
+            t.clock.now() + time::Duration::seconds(1),
+        )
+        .await
+        .unwrap();
+        let stages0 = atlas_store::cases::cases_by_stage(&t.app.db, "AR")
+            .await
+            .unwrap();
         let c = t
             .app
             .create_case(&officer, &case_input(area, &[prv], VICTIM))
@@ -392,18 +412,19 @@ async fn deadlines_run_out_and_overdue_referrals_are_listed_for_receiver_and_sup
         );
         assert_eq!(
             t.app.awaiting_action(&caseworker, 50).await.unwrap().len(),
-            1
+            awaiting0 + 1
         );
-        assert!(t.app.overdue_to_me(&caseworker).await.unwrap().is_empty());
+        assert!(!has(
+            &t.app.overdue_to_me(&caseworker).await.unwrap(),
+            &c.code
+        ));
         t.clock.advance(time::Duration::hours(73));
-        assert_eq!(
-            t.app.overdue_to_me(&caseworker).await.unwrap().len(),
-            1,
+        assert!(
+            has(&t.app.overdue_to_me(&caseworker).await.unwrap(), &c.code),
             "{n}"
         );
         let sup = t.app.overdue_for_supervisor(&supervisor).await.unwrap();
-        assert_eq!(sup.len(), 1);
-        assert_eq!(sup[0].code, c.code);
+        assert!(has(&sup, &c.code));
         assert!(t.app.overdue_for_supervisor(&officer).await.is_err());
         // Out of order, wrong side, decline without a reason, stale version.
         let bad = |e: atlas_core::Error| match e.rule() {
@@ -456,7 +477,7 @@ async fn deadlines_run_out_and_overdue_referrals_are_listed_for_receiver_and_sup
             .unwrap();
         assert_eq!(r3.answer_minutes, Some(73 * 60));
         assert!(
-            t.app.overdue_to_me(&caseworker).await.unwrap().is_empty(),
+            !has(&t.app.overdue_to_me(&caseworker).await.unwrap(), &c.code),
             "{n}: answered"
         );
         let r4 = t
@@ -482,8 +503,18 @@ async fn deadlines_run_out_and_overdue_referrals_are_listed_for_receiver_and_sup
             .case_statistics(&supervisor, Some("AR"))
             .await
             .unwrap();
-        assert_eq!(stats.referrals_by_state.get("closed"), Some(&1));
-        assert_eq!(stats.mean_hours_to_answer, Some(73.0));
+        let closed0 = stats0
+            .referrals_by_state
+            .get("closed")
+            .copied()
+            .unwrap_or(0);
+        assert_eq!(stats.referrals_by_state.get("closed"), Some(&(closed0 + 1)));
+        let answered0 = stats0.referrals_answered as f64;
+        let mean0 = stats0.mean_hours_to_answer.unwrap_or(0.0);
+        assert_eq!(
+            stats.mean_hours_to_answer,
+            Some((mean0 * answered0 + 73.0) / (answered0 + 1.0))
+        );
         let (made, done) = atlas_store::cases::referral_counts(
             &t.app.db,
             "AR",
@@ -492,11 +523,22 @@ async fn deadlines_run_out_and_overdue_referrals_are_listed_for_receiver_and_sup
         )
         .await
         .unwrap();
-        assert_eq!((made, done), (1, 1));
+        assert_eq!((made, done), (made0 + 1, done0 + 1));
         let stages = atlas_store::cases::cases_by_stage(&t.app.db, "AR")
             .await
             .unwrap();
-        assert_eq!(stages, vec![("assisted".to_owned(), 1)]);
+        let assisted0 = stages0
+            .iter()
+            .find(|(s, _)| s == "assisted")
+            .map(|(_, n)| *n)
+            .unwrap_or(0);
+        assert_eq!(
+            stages
+                .iter()
+                .find(|(s, _)| s == "assisted")
+                .map(|(_, n)| *n),
+            Some(assisted0 + 1)
+        );
     }
 }
 
@@ -512,6 +554,18 @@ async fn the_legal_track_needs_each_step_before_the_next() {
             .create_case(&officer, &case_input(area, &[protex], VICTIM))
             .await
             .unwrap();
+        let program = actor(&t, "program_staff", Role::ProgramStaff, "WI").await;
+        let steps0 = t.count("case_legal_step").await;
+        let convictions0 = t
+            .app
+            .case_statistics(&program, None)
+            .await
+            .unwrap()
+            .sentences
+            .get("conviction")
+            .copied()
+            .unwrap_or(0);
+        let legal0 = t.audit("cases.legal.").await.len();
         let step = |kind: &str, on: &str| LegalStepInput {
             kind: kind.into(),
             occurred_on: on.into(),
@@ -543,7 +597,7 @@ async fn the_legal_track_needs_each_step_before_the_next() {
         assert!(
             matches!(e.rule(), Some(atlas_domain::Error::Invalid(f)) if f.get("kind") == Some("legal-needs-trial"))
         );
-        assert_eq!(t.count("case_legal_step").await, 0);
+        assert_eq!(t.count("case_legal_step").await, steps0);
         for (k, d) in [
             ("complaint", "2026-03-01"),
             ("investigation", "2026-03-01"),
@@ -571,10 +625,9 @@ async fn the_legal_track_needs_each_step_before_the_next() {
             d.persons.iter().all(|p| p.identity.is_none()),
             "justice sees no identity"
         );
-        let program = actor(&t, "program_staff", Role::ProgramStaff, "WI").await;
         let s = t.app.case_statistics(&program, None).await.unwrap();
-        assert_eq!(s.sentences.get("conviction"), Some(&1));
-        assert_eq!(t.audit("cases.legal.").await.len(), 5);
+        assert_eq!(s.sentences.get("conviction"), Some(&(convictions0 + 1)));
+        assert_eq!(t.audit("cases.legal.").await.len(), legal0 + 5);
     }
 }
 
@@ -584,6 +637,10 @@ async fn the_export_is_k_anonymous_and_reports_suppression() {
         let officer = actor(&t, "frontline_officer", Role::FrontlineOfficer, "MTPBA").await;
         let observer = actor(&t, "observer", Role::Observer, "USDOL").await;
         let area = t.area_id("17 de Noviembre").await;
+        // The demo's cases are few and all different: every one of them is suppressed.
+        let x0 = t.app.case_export(&observer, None).await.unwrap();
+        assert!(x0.rows.is_empty());
+        let s0 = t.app.case_statistics(&observer, Some("AR")).await.unwrap();
         for i in 0..12 {
             t.app
                 .create_case(&officer, &case_input(area, &[], &format!("Persona {i}")))
@@ -601,7 +658,7 @@ async fn the_export_is_k_anonymous_and_reports_suppression() {
         let x = t.app.case_export(&observer, None).await.unwrap();
         assert_eq!(x.k, 11);
         assert_eq!(x.rows.len(), 12);
-        assert_eq!(x.suppressed, 3);
+        assert_eq!(x.suppressed, x0.suppressed + 3);
         let mut counts = std::collections::HashMap::new();
         for r in &x.rows {
             assert_eq!(r.len(), x.header.len());
@@ -612,12 +669,23 @@ async fn the_export_is_k_anonymous_and_reports_suppression() {
             "every combination shared by ≥ k rows"
         );
         let ev = t.audit("cases.export").await;
-        assert_eq!(ev.last().unwrap().summary, "rows=12;suppressed=3;k=11");
+        assert_eq!(
+            ev.last().unwrap().summary,
+            format!("rows=12;suppressed={};k=11", x0.suppressed + 3)
+        );
         assert!(t.app.case_export(&officer, None).await.is_err());
         let s = t.app.case_statistics(&observer, Some("AR")).await.unwrap();
-        assert_eq!(s.victims, 16);
-        assert_eq!(s.by_sex.get("female"), Some(&13));
-        assert_eq!(s.by_province.get("Buenos Aires"), Some(&16));
+        let base =
+            |m: &std::collections::BTreeMap<String, i64>, k: &str| m.get(k).copied().unwrap_or(0);
+        assert_eq!(s.victims, s0.victims + 16);
+        assert_eq!(
+            s.by_sex.get("female"),
+            Some(&(base(&s0.by_sex, "female") + 13))
+        );
+        assert_eq!(
+            s.by_province.get("Buenos Aires"),
+            Some(&(base(&s0.by_province, "Buenos Aires") + 16))
+        );
     }
 }
 
@@ -626,6 +694,8 @@ async fn closed_cases_lose_their_identifying_data_after_the_retention_period() {
     for t in TestApp::all_with_demo().await {
         let officer = actor(&t, "frontline_officer", Role::FrontlineOfficer, "MTPBA").await;
         let area = t.area_id("17 de Noviembre").await;
+        let program = actor(&t, "program_staff", Role::ProgramStaff, "WI").await;
+        let victims0 = t.app.case_statistics(&program, None).await.unwrap().victims;
         let closed = t
             .app
             .create_case(&officer, &case_input(area, &[], VICTIM))
@@ -665,10 +735,9 @@ async fn closed_cases_lose_their_identifying_data_after_the_retention_period() {
             0
         );
         assert_eq!(t.audit("cases.identity.erase").await.len(), 1);
-        let program = actor(&t, "program_staff", Role::ProgramStaff, "WI").await;
         assert_eq!(
             t.app.case_statistics(&program, None).await.unwrap().victims,
-            2
+            victims0 + 2
         );
     }
 }

@@ -21,6 +21,9 @@ struct HomePage {
     accounts: i64,
     /// (ISO time, shown time, action)
     recent: Vec<(String, String, String)>,
+    /// Referrals to the user's institution: overdue first, then awaiting its action.
+    awaiting: Vec<super::cases::AwaitLine>,
+    link: bool,
 }
 
 /// GET /
@@ -55,7 +58,10 @@ pub async fn home(State(state): State<AppState>, u: UserCtx) -> Response {
             )
         })
         .collect();
+    let awaiting = super::cases::home_block(&state, &actor, &s).await;
     render(&HomePage {
+        awaiting,
+        link: true,
         name: u.session.display_name.clone(),
         role: s.code("role", actor.role.as_str()),
         institution: u.session.institution_acronym.clone(),

@@ -6,6 +6,7 @@ pub mod account;
 pub mod admin;
 pub mod auth;
 pub mod cartography;
+pub mod cases;
 pub mod certificates;
 pub mod directory;
 pub mod guide;
@@ -53,6 +54,8 @@ pub struct Shell {
     pub nav_training: bool,
     pub nav_results: bool,
     pub nav_guide: bool,
+    /// Where the cases link goes (`/cases` or the statistics), when the role has one.
+    pub nav_cases: Option<&'static str>,
     pub title: String,
     pub nav_carto: bool,
 }
@@ -84,6 +87,15 @@ impl Shell {
             nav_training: session.is_some_and(|s| can(&s.actor, Action::ReadTrainingFigures)),
             nav_results: session.is_some_and(|s| can(&s.actor, Action::ReadResults)),
             nav_guide: session.is_some_and(|s| can(&s.actor, Action::ReadGuide)),
+            nav_cases: session.and_then(|s| {
+                if can(&s.actor, Action::ReadCase) {
+                    Some("/cases")
+                } else if can(&s.actor, Action::ReadCaseStatistics) {
+                    Some("/cases/statistics")
+                } else {
+                    None
+                }
+            }),
             title: i18n.t(title_key),
             nav_carto: session.is_some_and(|s| can(&s.actor, Action::ReadCartography)),
         }
