@@ -528,7 +528,7 @@ impl App {
         e.into_result(())?;
         if to.index() > Stage::Analysis.index() + 1 && cur.current_version == 0 {
             return Err(
-                RuleError::Invalid(FieldErrors::single("stage", "guidedoc-no-text")).into(),
+                RuleError::Invalid(FieldErrors::single("stage", "guidedoc-no-text-yet")).into(),
             );
         }
         let expected = parse_version(version)?;
@@ -588,7 +588,7 @@ impl App {
         let d = RoundDraft::parse(input, now.date())?;
         if doc.current_version == 0 {
             return Err(
-                RuleError::Invalid(FieldErrors::single("version", "guidedoc-no-text")).into(),
+                RuleError::Invalid(FieldErrors::single("version", "guidedoc-no-text-yet")).into(),
             );
         }
         let mut e = FieldErrors::new();
@@ -939,6 +939,25 @@ impl App {
         .await?;
         tx.commit().await?;
         Ok(row)
+    }
+
+    /// Active accounts of `country` a guide's author may invite to review, as (id,
+    /// "name (institution)"). Only offered to those who edit the guide.
+    pub async fn guide_reviewer_choices(
+        &self,
+        country: &CountryCode,
+    ) -> Result<Vec<(Uuid, String)>> {
+        Ok(st_auth::list_accounts(&self.db, None, 2000)
+            .await?
+            .into_iter()
+            .filter(|a| a.country_code == country.as_str() && a.disabled_at.is_none())
+            .map(|a| {
+                (
+                    a.account_id,
+                    format!("{} ({})", a.display_name, a.institution_acronym),
+                )
+            })
+            .collect())
     }
 
     /// Guides of `country` at final or institutionalised (for the results module).
