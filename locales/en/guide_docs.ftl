@@ -128,3 +128,5 @@ guidedoc-institutions-required = Tick at least one institution present.
 guidedoc-stamp = Version { $version }
 guidedoc-not-final = not final
 guidedoc-back = Back to the guide
+guidedoc-hsds = Export (Open Referral HSDS)
+guidedoc-hsds-help = The directory as Open Referral HSDS 3 tables, to share with other referral systems. In the CSV files a cell starting with +, -, = or @ is prefixed with ' so spreadsheets do not read it as a formula.

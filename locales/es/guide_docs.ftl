@@ -128,3 +128,5 @@ guidedoc-institutions-required = Marque al menos una institución presente.
 guidedoc-stamp = Versión { $version }
 guidedoc-not-final = no final
 guidedoc-back = Volver a la guía
+guidedoc-hsds = Exportar (Open Referral HSDS)
+guidedoc-hsds-help = El directorio como tablas de Open Referral HSDS 3, para compartir con otros sistemas de derivación. En los CSV, una celda que empieza con +, -, = o @ lleva delante ' para que las planillas no la lean como fórmula.

@@ -128,3 +128,5 @@ guidedoc-institutions-required = เลือกอย่างน้อยห�
 guidedoc-stamp = ฉบับที่ { $version }
 guidedoc-not-final = ยังไม่ใช่ฉบับสมบูรณ์
 guidedoc-back = กลับไปที่คู่มือ
+guidedoc-hsds = ส่งออก (Open Referral HSDS)
+guidedoc-hsds-help = ทำเนียบบริการในรูปตาราง Open Referral HSDS 3 เพื่อแบ่งปันกับระบบส่งต่ออื่น ในไฟล์ CSV ช่องที่ขึ้นต้นด้วย + - = หรือ @ จะมี ' นำหน้าเพื่อไม่ให้โปรแกรมตารางคำนวณอ่านเป็นสูตร

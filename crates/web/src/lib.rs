@@ -368,6 +368,8 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/guide/areas/{id}/public", post(pages::guide::set_public))
         .route("/guide/who/{id}", get(pages::guide::who))
+        .route("/guide/hsds.json", get(pages::guide::hsds_json))
+        .route("/guide/hsds/{file}", get(pages::guide::hsds_csv))
         .route(
             "/guide/protocols",
             get(pages::guide_docs::protocols).post(pages::guide_docs::create_protocol),
@@ -461,6 +463,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/results/key", get(api::results::key))
         .route("/api/v1/guide/pathways", get(api::guide::pathways))
         .route("/api/v1/guide/services", get(api::guide::services))
+        .route("/api/v1/guide/hsds", get(api::guide::hsds))
         .route("/api/v1/audit", get(api::audit::list))
         .route("/api/v1/cases", get(api::cases::list))
         .route("/api/v1/cases/{id}", get(api::cases::get));

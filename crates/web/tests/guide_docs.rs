@@ -659,3 +659,86 @@ async fn the_matrix_marks_overlaps_and_gaps_and_final_guides_are_counted() {
         assert!(page.body.contains("<html lang=\"es\">"));
     }
 }
+
+#[tokio::test]
+async fn the_hsds_export_parses_back_as_json_and_csv() {
+    for t in TestApp::all_with_demo().await {
+        let services = atlas_core::store::guide::list_services(
+            &t.app.db,
+            &atlas_core::store::guide::ServiceFilter {
+                country: Some("AR".into()),
+                limit: 1000,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        let mut c = t.client();
+        c.bearer = Some(t.token("observer").await);
+        let r = c
+            .json(
+                axum::http::Method::GET,
+                "/api/v1/guide/hsds?country=AR",
+                None,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", t.name());
+        let j: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+        let svc = j["services"].as_array().unwrap();
+        assert_eq!(svc.len(), services.len());
+        let orgs = j["organizations"].as_array().unwrap();
+        // Every service belongs to an exported organisation; every phone to a service.
+        for s in svc {
+            assert!(orgs.iter().any(|o| o["id"] == s["organization_id"]));
+            assert_eq!(s["status"], "active");
+        }
+        let hotline = svc
+            .iter()
+            .find(|s| s["name"].as_str().unwrap().starts_with("Línea 145"))
+            .unwrap();
+        assert_eq!(hotline["languages"][0]["code"], "es");
+        let phone = j["phones"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["service_id"] == hotline["id"])
+            .unwrap();
+        assert_eq!(phone["number"], "145");
+        assert_eq!(phone["type"], "voice");
+        let prv = t.institution_id("PRV").await.to_string();
+        assert!(orgs.iter().any(|o| o["id"] == prv.as_str()));
+        // The same tables as CSV, parsed back.
+        let mut web = t.signed_in("observer").await;
+        let r = web.get("/guide/hsds/services.csv?country=AR").await;
+        assert_eq!(r.status, StatusCode::OK);
+        let mut rd = csv::Reader::from_reader(r.body.as_bytes());
+        let header = rd.headers().unwrap().clone();
+        assert_eq!(&header[0], "id");
+        assert_eq!(&header[1], "organization_id");
+        let rows: Vec<csv::StringRecord> = rd.records().map(|x| x.unwrap()).collect();
+        assert_eq!(rows.len(), services.len());
+        for (row, s) in rows.iter().zip(svc) {
+            assert_eq!(&row[0], s["id"].as_str().unwrap());
+            assert_eq!(&row[2], s["name"].as_str().unwrap());
+        }
+        let r = web.get("/guide/hsds/phones.csv?country=AR").await;
+        let mut rd = csv::Reader::from_reader(r.body.as_bytes());
+        let phones: Vec<csv::StringRecord> = rd.records().map(|x| x.unwrap()).collect();
+        assert_eq!(phones.len(), j["phones"].as_array().unwrap().len());
+        // A number starting with + is kept as text for spreadsheets.
+        assert!(phones.iter().any(|p| p[2].starts_with("'+54")));
+        let r = web.get("/guide/hsds/locations.csv?country=AR").await;
+        let mut rd = csv::Reader::from_reader(r.body.as_bytes());
+        assert_eq!(
+            rd.records().count(),
+            j["locations"].as_array().unwrap().len()
+        );
+        assert_eq!(
+            web.get("/guide/hsds/secrets.csv").await.status,
+            StatusCode::NOT_FOUND
+        );
+        let page = web.get("/guide/hsds.json?country=AR").await;
+        let back: serde_json::Value = serde_json::from_str(&page.body).unwrap();
+        assert_eq!(back["services"].as_array().unwrap().len(), services.len());
+    }
+}
