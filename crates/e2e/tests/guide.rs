@@ -115,7 +115,7 @@ async fn a_reviewer_comments_on_a_passage_and_the_editor_resolves_it() {
     // The municipal official is invited through her institution.
     sign_in(&d, &base, "municipal_official").await;
     d.goto(format!("{base}/guide/docs/{doc}")).await.unwrap();
-    d.find(By::Css(&format!("a[href='/guide/rounds/{round}']")))
+    d.find(By::Css(format!("a[href='/guide/rounds/{round}']")))
         .await
         .unwrap()
         .click()
@@ -160,7 +160,7 @@ async fn a_reviewer_comments_on_a_passage_and_the_editor_resolves_it() {
         .c
         .guide_review_comment_id;
     assert!(
-        d.find_all(By::Css(&format!("#c-{comment} form")))
+        d.find_all(By::Css(format!("#c-{comment} form")))
             .await
             .unwrap()
             .is_empty()
@@ -171,19 +171,19 @@ async fn a_reviewer_comments_on_a_passage_and_the_editor_resolves_it() {
     d.goto(format!("{base}/guide/rounds/{round}"))
         .await
         .unwrap();
-    d.find(By::Css(&format!("#c-{comment} input[value=declined]")))
+    d.find(By::Css(format!("#c-{comment} input[value=declined]")))
         .await
         .unwrap()
         .click()
         .await
         .unwrap();
-    d.find(By::Css(&format!("#c-{comment} input[name=reason]")))
+    d.find(By::Css(format!("#c-{comment} input[name=reason]")))
         .await
         .unwrap()
         .send_keys("La comisaría la define el PRV en cada caso.")
         .await
         .unwrap();
-    d.find(By::Css(&format!("#c-{comment} form button")))
+    d.find(By::Css(format!("#c-{comment} form button")))
         .await
         .unwrap()
         .click()
@@ -191,7 +191,7 @@ async fn a_reviewer_comments_on_a_passage_and_the_editor_resolves_it() {
         .unwrap();
     wait_for(&d, "La comisaría la define el PRV en cada caso.").await;
     let text = d
-        .find(By::Css(&format!("#c-{comment}")))
+        .find(By::Css(format!("#c-{comment}")))
         .await
         .unwrap()
         .text()
