@@ -207,3 +207,53 @@ async fn a_reviewer_comments_on_a_passage_and_the_editor_resolves_it() {
     assert_eq!(stored.c.resolution.as_deref(), Some("declined"));
     d.quit().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_guide_document_pages_fit_a_320_pixel_screen() {
+    let (t, base) = start_app().await;
+    let doc = atlas_core::store::guide_docs::list_documents(&t.app.db, Some("AR"))
+        .await
+        .unwrap()[0]
+        .doc
+        .guide_document_id;
+    let rounds = atlas_core::store::guide_docs::rounds_of(&t.app.db, doc)
+        .await
+        .unwrap();
+    let (_guard, m) = browser().await;
+    m.set_window_rect(0, 0, 320, 800).await.unwrap();
+    sign_in(&m, &base, "program_staff").await;
+    let mut pages = vec![
+        "/guide/protocols?country=AR".to_owned(),
+        "/guide/protocols/new?country=AR".to_owned(),
+        "/guide/docs?country=AR".to_owned(),
+        format!("/guide/docs/{doc}"),
+        format!("/guide/docs/{doc}/edit"),
+        format!("/guide/docs/{doc}/compare?a=1&b=2"),
+        format!("/guide/docs/{doc}/print"),
+        "/guide/services?country=AR".to_owned(),
+    ];
+    pages.extend(
+        rounds
+            .iter()
+            .map(|r| format!("/guide/rounds/{}", r.guide_review_round_id)),
+    );
+    for p in &pages {
+        m.goto(format!("{base}{p}")).await.unwrap();
+        let w = m
+            .execute(
+                "return [window.innerWidth, document.documentElement.scrollWidth];",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let v: Vec<i64> = w.convert().unwrap();
+        assert!(v[0] <= 340, "the window is not narrow: {v:?}");
+        assert!(
+            v[1] <= v[0],
+            "{p} scrolls sideways at {} px: content {} px",
+            v[0],
+            v[1]
+        );
+    }
+    m.quit().await.unwrap();
+}
