@@ -533,3 +533,187 @@ impl App {
         can(actor, Action::ManageGuideDirectory)
     }
 }
+
+/// The service directory shaped after Open Referral HSDS 3: organisations, services,
+/// locations (with their address), phones and the links of services to locations. Ids
+/// are the platform's own: an institution's id for a directory institution, the first
+/// (lowest id) service's id for an organisation named on services; a service's location,
+/// phone and service-at-location reuse the service's id (ids are unique per table).
+pub mod hsds {
+    use serde::Serialize;
+    use uuid::Uuid;
+
+    #[derive(Debug, Clone, Serialize)]
+    pub struct Organization {
+        pub id: Uuid,
+        pub name: String,
+        pub description: String,
+        pub email: Option<String>,
+    }
+
+    #[derive(Debug, Clone, Serialize)]
+    pub struct Language {
+        pub code: String,
+    }
+
+    #[derive(Debug, Clone, Serialize)]
+    pub struct Schedule {
+        pub description: String,
+    }
+
+    #[derive(Debug, Clone, Serialize)]
+    pub struct Service {
+        pub id: Uuid,
+        pub organization_id: Uuid,
+        pub name: String,
+        pub description: String,
+        pub email: Option<String>,
+        pub status: String,
+        pub eligibility_description: String,
+        pub fees_description: String,
+        pub application_process: String,
+        pub languages: Vec<Language>,
+        pub schedules: Vec<Schedule>,
+    }
+
+    #[derive(Debug, Clone, Serialize)]
+    pub struct Address {
+        pub address_1: String,
+        pub city: String,
+        pub country: String,
+        pub address_type: String,
+    }
+
+    #[derive(Debug, Clone, Serialize)]
+    pub struct Location {
+        pub id: Uuid,
+        pub location_type: String,
+        pub organization_id: Uuid,
+        pub name: String,
+        pub addresses: Vec<Address>,
+    }
+
+    #[derive(Debug, Clone, Serialize)]
+    pub struct Phone {
+        pub id: Uuid,
+        pub service_id: Uuid,
+        pub number: String,
+        #[serde(rename = "type")]
+        pub kind: String,
+    }
+
+    #[derive(Debug, Clone, Serialize)]
+    pub struct ServiceAtLocation {
+        pub id: Uuid,
+        pub service_id: Uuid,
+        pub location_id: Uuid,
+    }
+
+    #[derive(Debug, Clone, Serialize)]
+    pub struct Export {
+        pub organizations: Vec<Organization>,
+        pub services: Vec<Service>,
+        pub locations: Vec<Location>,
+        pub phones: Vec<Phone>,
+        pub service_at_locations: Vec<ServiceAtLocation>,
+    }
+}
+
+impl App {
+    /// The directory of `country` as HSDS 3 tables (every signed-in user).
+    pub async fn hsds_export(&self, actor: &Actor, country: &CountryCode) -> Result<hsds::Export> {
+        let rows = self
+            .guide_services(
+                actor,
+                &ServiceQuery {
+                    country: Some(country.clone()),
+                    by_id: true,
+                    limit: 1000,
+                    ..Default::default()
+                },
+            )
+            .await?;
+        let mut out = hsds::Export {
+            organizations: Vec::new(),
+            services: Vec::new(),
+            locations: Vec::new(),
+            phones: Vec::new(),
+            service_at_locations: Vec::new(),
+        };
+        for r in &rows {
+            let s = &r.service;
+            let name = r.organization_name();
+            let org_id = match s.institution_id {
+                Some(i) => i,
+                None => rows
+                    .iter()
+                    .find(|o| o.service.institution_id.is_none() && o.organization_name() == name)
+                    .map(|o| o.service.guide_service_id)
+                    .unwrap_or(s.guide_service_id),
+            };
+            if !out.organizations.iter().any(|o| o.id == org_id) {
+                out.organizations.push(hsds::Organization {
+                    id: org_id,
+                    name: name.clone(),
+                    description: r.institution_acronym.clone().unwrap_or_default(),
+                    email: None,
+                });
+            }
+            out.services.push(hsds::Service {
+                id: s.guide_service_id,
+                organization_id: org_id,
+                name: s.name.clone(),
+                description: s.description.clone(),
+                email: s.email.clone(),
+                status: "active".into(),
+                eligibility_description: s.intake_criteria.clone(),
+                fees_description: s.cost.clone(),
+                application_process: format!(
+                    "referral_method={}; next_step={}",
+                    s.referral_method, s.next_step
+                ),
+                languages: s
+                    .languages
+                    .split(',')
+                    .filter(|l| !l.is_empty())
+                    .map(|l| hsds::Language { code: l.to_owned() })
+                    .collect(),
+                schedules: if s.hours.is_empty() {
+                    Vec::new()
+                } else {
+                    vec![hsds::Schedule {
+                        description: s.hours.clone(),
+                    }]
+                },
+            });
+            if r.area_name.is_some() || !s.address.is_empty() {
+                out.locations.push(hsds::Location {
+                    id: s.guide_service_id,
+                    location_type: "physical".into(),
+                    organization_id: org_id,
+                    name: r.area_name.clone().unwrap_or_else(|| name.clone()),
+                    addresses: vec![hsds::Address {
+                        address_1: s.address.clone(),
+                        city: r.area_name.clone().unwrap_or_default(),
+                        country: s.country_code.clone(),
+                        address_type: "physical".into(),
+                    }],
+                });
+                out.service_at_locations.push(hsds::ServiceAtLocation {
+                    id: s.guide_service_id,
+                    service_id: s.guide_service_id,
+                    location_id: s.guide_service_id,
+                });
+            }
+            if let Some(p) = &s.phone {
+                out.phones.push(hsds::Phone {
+                    id: s.guide_service_id,
+                    service_id: s.guide_service_id,
+                    number: p.clone(),
+                    kind: "voice".into(),
+                });
+            }
+        }
+        Ok(out)
+    }
+}

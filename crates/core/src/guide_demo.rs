@@ -468,5 +468,261 @@ pub async fn seed_guide(app: &App, inst: &HashMap<&str, String>) -> Result<()> {
         }
     }
     app.set_guide_public(By::Operator, lomas, true).await?;
+    seed_guide_documents(app, inst, province).await?;
+    Ok(())
+}
+
+/// (title, issuing body, date, kind, scope, steps, superseded by the protocol at index)
+type ProtocolSpec = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<usize>,
+);
+
+/// The demo inventory: detection and assistance are governed by two protocols in force
+/// (overlaps), follow-up by none (a gap); Law 26.364 is superseded by Law 26.842.
+const PROTOCOLS: &[ProtocolSpec] = &[
+    (
+        "Ley 26.842 — Prevención y sanción de la trata de personas y asistencia a sus víctimas",
+        "Congreso de la Nación",
+        "2012-12-19",
+        "law",
+        "national",
+        "detection,assistance,legal_process,social_inclusion",
+        None,
+    ),
+    (
+        "Ley 26.364 — Prevención y sanción de la trata de personas y asistencia a sus víctimas",
+        "Congreso de la Nación",
+        "2008-04-29",
+        "law",
+        "national",
+        "detection,assistance,legal_process",
+        Some(0),
+    ),
+    (
+        "Protocolo de actuación del Programa de Rescate y Acompañamiento (PRV)",
+        "Ministerio de Mujeres y Diversidad de la Provincia de Buenos Aires",
+        "2019-06-10",
+        "protocol",
+        "provincial",
+        "first_contact,immediate_protection,assistance",
+        None,
+    ),
+    (
+        "Protocolo de detección de trabajo forzoso en inspecciones laborales",
+        "Ministerio de Trabajo de la Provincia de Buenos Aires",
+        "2021-03-15",
+        "internal_policy",
+        "provincial",
+        "detection",
+        None,
+    ),
+];
+
+const GUIDE_V1: &[(&str, &str)] = &[
+    (
+        "Propósito y alcance",
+        "Esta guía ordena los protocolos vigentes y explica cómo el PRV los aplica y, sobre todo, \
+         **cómo coordinan los actores municipales** para responder a las necesidades de las víctimas.",
+    ),
+    (
+        "Detección y primer contacto",
+        "1. Ante una sospecha, llame a la Línea 145 (24 h).\n\
+         2. Anote la hora y el lugar del primer contacto.\n\
+         3. Avise al PRV de inmediato.",
+    ),
+    (
+        "Protección inmediata",
+        "- El PRV coordina el alojamiento seguro.\n\
+         - La policía acompaña solo si la persona está en riesgo.",
+    ),
+    (
+        "Asistencia y seguimiento",
+        "La asistencia sigue las rutas de derivación del municipio. \
+         Ver la hoja [A quién llamar](https://www.argentina.gob.ar/trata).",
+    ),
+];
+
+async fn demo_actor(app: &App, username: &str) -> Result<atlas_domain::auth::Actor> {
+    let a = atlas_store::auth::account_by_username(&app.db, username)
+        .await?
+        .context("demo account missing")?;
+    Ok(atlas_domain::auth::Actor {
+        user_id: a.account_id,
+        username: a.username,
+        role: atlas_domain::auth::Role::parse(&a.role).context("demo role")?,
+        institution_id: a.institution_id,
+        country: atlas_domain::directory::CountryCode::parse(&a.country_code)
+            .context("demo country")?,
+    })
+}
+
+fn sections(v: &[(&str, &str)]) -> Vec<atlas_domain::guide_docs::SectionInput> {
+    v.iter()
+        .map(|(h, b)| atlas_domain::guide_docs::SectionInput {
+            heading: (*h).into(),
+            body: (*b).into(),
+        })
+        .collect()
+}
+
+/// The protocol inventory and a draft PRV guide for Buenos Aires province with a closed
+/// review round (every comment resolved, one consultation meeting) and an open one.
+async fn seed_guide_documents(
+    app: &App,
+    inst: &HashMap<&str, String>,
+    province: Uuid,
+) -> Result<()> {
+    use atlas_domain::guide_docs::{
+        CommentInput, GuideInput, MeetingInput, ProtocolInput, RoundInput,
+    };
+    let mut protocol_ids: Vec<Uuid> = Vec::new();
+    for (title, body, date, kind, scope, steps, superseded) in PROTOCOLS {
+        let p = app
+            .create_protocol(
+                By::Operator,
+                &ProtocolInput {
+                    country: "AR".into(),
+                    title: (*title).into(),
+                    issuing_body: (*body).into(),
+                    issued_on: (*date).into(),
+                    kind: (*kind).into(),
+                    scope: (*scope).into(),
+                    status: if superseded.is_some() {
+                        "superseded".into()
+                    } else {
+                        "in_force".into()
+                    },
+                    superseded_by: superseded
+                        .and_then(|i| protocol_ids.get(i))
+                        .map(|u| u.to_string())
+                        .unwrap_or_default(),
+                    steps: (*steps).into(),
+                    ..Default::default()
+                },
+            )
+            .await?;
+        protocol_ids.push(p.guide_protocol_id);
+    }
+    let author = demo_actor(app, "caseworker").await?;
+    let prosecutor = demo_actor(app, "justice").await?;
+    let municipal = demo_actor(app, "municipal_official").await?;
+    let prv = inst.get("PRV").context("demo institution missing")?;
+    let mlz = inst.get("MLZ").context("demo institution missing")?;
+    let doc = app
+        .create_guide_document(
+            By::User(&author),
+            &GuideInput {
+                institution_id: prv.clone(),
+                area_id: province.to_string(),
+                title: "Guía Local de Implementación — Provincia de Buenos Aires".into(),
+                language: "es".into(),
+            },
+        )
+        .await?;
+    let id = doc.guide_document_id;
+    let by = By::User(&author);
+    app.move_guide(by, id, "drafting", "", "1").await?;
+    app.save_guide_text(by, id, &sections(GUIDE_V1), "Primer borrador", "2")
+        .await?;
+    app.move_guide(by, id, "in_review", "", "3").await?;
+    let deadline = (app.now().date() + time::Duration::days(21)).to_string();
+    let first = app
+        .open_review_round(
+            by,
+            id,
+            &RoundInput {
+                deadline: deadline.clone(),
+                users: vec![prosecutor.user_id.to_string()],
+                institutions: vec![mlz.clone()],
+            },
+        )
+        .await?;
+    let c1 = app
+        .comment_on_round(
+            By::User(&prosecutor),
+            first.guide_review_round_id,
+            &CommentInput {
+                section: "2".into(),
+                quote: "Anote la hora y el lugar del primer contacto.".into(),
+                body: "Agregar que se informe también a la fiscalía (PROTEX).".into(),
+            },
+        )
+        .await?;
+    let c2 = app
+        .comment_on_round(
+            By::User(&municipal),
+            first.guide_review_round_id,
+            &CommentInput {
+                section: "3".into(),
+                quote: String::new(),
+                body: "Que el municipio también pueda ofrecer alojamiento.".into(),
+            },
+        )
+        .await?;
+    app.resolve_review_comment(by, c1.guide_review_comment_id, "accepted", "", "1")
+        .await?;
+    app.resolve_review_comment(
+        by,
+        c2.guide_review_comment_id,
+        "declined",
+        "El alojamiento lo coordina el PRV según el protocolo provincial.",
+        "1",
+    )
+    .await?;
+    app.add_guide_meeting(
+        by,
+        first.guide_review_round_id,
+        &MeetingInput {
+            held_on: app.now().date().to_string(),
+            institutions: vec![prv.clone(), mlz.clone()],
+            minutes: "Se revisaron las secciones de detección y protección.".into(),
+            decisions: "Informar a la fiscalía desde el primer contacto.".into(),
+        },
+    )
+    .await?;
+    app.close_review_round(by, first.guide_review_round_id)
+        .await?;
+    app.move_guide(by, id, "refinement", "", "4").await?;
+    let mut v2 = GUIDE_V1.to_vec();
+    v2[1].1 = "1. Ante una sospecha, llame a la Línea 145 (24 h).\n\
+               2. Anote la hora y el lugar del primer contacto e informe a la fiscalía (PROTEX).\n\
+               3. Avise al PRV de inmediato.";
+    app.save_guide_text(
+        by,
+        id,
+        &sections(&v2),
+        "Comentarios de la primera ronda",
+        "5",
+    )
+    .await?;
+    app.move_guide(by, id, "in_review", "Segunda ronda con los municipios", "6")
+        .await?;
+    let second = app
+        .open_review_round(
+            by,
+            id,
+            &RoundInput {
+                deadline,
+                users: vec![prosecutor.user_id.to_string()],
+                institutions: vec![mlz.clone()],
+            },
+        )
+        .await?;
+    app.comment_on_round(
+        By::User(&municipal),
+        second.guide_review_round_id,
+        &CommentInput {
+            section: "4".into(),
+            quote: String::new(),
+            body: "Sumar el teléfono de la guardia del hospital local.".into(),
+        },
+    )
+    .await?;
     Ok(())
 }

@@ -20,6 +20,7 @@ pub mod demo;
 pub mod directory;
 pub mod guide;
 pub mod guide_demo;
+pub mod guide_docs;
 pub mod jobs;
 pub mod password;
 pub mod results;

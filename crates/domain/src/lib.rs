@@ -13,6 +13,7 @@ pub mod clock;
 pub mod directory;
 pub mod error;
 pub mod guide;
+pub mod guide_docs;
 pub mod results;
 pub mod results_dashboard;
 pub mod results_disagg;

@@ -16,6 +16,7 @@ pub mod cases;
 pub mod db;
 pub mod directory;
 pub mod guide;
+pub mod guide_docs;
 pub mod jobs;
 pub mod results;
 pub mod results_dashboard;

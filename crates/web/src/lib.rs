@@ -432,6 +432,49 @@ pub fn app(state: AppState) -> Router {
         .route("/cases/{id}/referrals/{rid}", post(pages::cases::answer))
         .route("/cases/{id}/legal", post(pages::cases::legal))
         .route("/cases/{id}/close", post(pages::cases::close))
+        .route("/guide/hsds.json", get(pages::guide::hsds_json))
+        .route("/guide/hsds/{file}", get(pages::guide::hsds_csv))
+        .route(
+            "/guide/protocols",
+            get(pages::guide_docs::protocols).post(pages::guide_docs::create_protocol),
+        )
+        .route("/guide/protocols/new", get(pages::guide_docs::new_protocol))
+        .route(
+            "/guide/protocols/{id}",
+            post(pages::guide_docs::update_protocol),
+        )
+        .route(
+            "/guide/protocols/{id}/edit",
+            get(pages::guide_docs::edit_protocol),
+        )
+        .route(
+            "/guide/docs",
+            get(pages::guide_docs::docs).post(pages::guide_docs::create_doc),
+        )
+        .route("/guide/docs/{id}", get(pages::guide_docs::doc))
+        .route("/guide/docs/{id}/edit", get(pages::guide_docs::edit_doc))
+        .route("/guide/docs/{id}/text", post(pages::guide_docs::save_doc))
+        .route("/guide/docs/{id}/stage", post(pages::guide_docs::move_doc))
+        .route(
+            "/guide/docs/{id}/rounds",
+            post(pages::guide_docs::open_round),
+        )
+        .route("/guide/docs/{id}/compare", get(pages::guide_docs::compare))
+        .route("/guide/docs/{id}/print", get(pages::guide_docs::print))
+        .route("/guide/rounds/{id}", get(pages::guide_docs::round))
+        .route(
+            "/guide/rounds/{id}/comments",
+            post(pages::guide_docs::comment),
+        )
+        .route("/guide/rounds/{id}/close", post(pages::guide_docs::close))
+        .route(
+            "/guide/rounds/{id}/meetings",
+            post(pages::guide_docs::meeting),
+        )
+        .route(
+            "/guide/comments/{id}/resolve",
+            post(pages::guide_docs::resolve),
+        )
         .route("/admin/users", get(admin::users).post(admin::create_user))
         .route("/admin/users/new", get(admin::new_user))
         .route("/admin/users/{id}", get(admin::user))
@@ -484,6 +527,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/results/key", get(api::results::key))
         .route("/api/v1/guide/pathways", get(api::guide::pathways))
         .route("/api/v1/guide/services", get(api::guide::services))
+        .route("/api/v1/guide/hsds", get(api::guide::hsds))
         .route("/api/v1/audit", get(api::audit::list))
         .route("/api/v1/cases", get(api::cases::list))
         .route("/api/v1/cases/{id}", get(api::cases::get))

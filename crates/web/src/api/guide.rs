@@ -205,3 +205,19 @@ pub async fn services(
     };
     Ok(json(StatusCode::OK, &Page { items, next_cursor }))
 }
+
+/// GET /api/v1/guide/hsds?country= — the directory of a country (default: the caller's)
+/// as Open Referral HSDS 3 JSON tables.
+pub async fn hsds(
+    State(state): State<AppState>,
+    u: ApiUser,
+    p: Params,
+) -> Result<Response, AppError> {
+    let country = match p.get("country") {
+        None => u.actor.country.clone(),
+        Some(c) => CountryCode::parse(c)
+            .ok_or_else(|| AppError::BadRequest("country must be one of AR, LR, PY, TH".into()))?,
+    };
+    let export = state.app.hsds_export(&u.actor, &country).await?;
+    Ok(json(StatusCode::OK, &export))
+}

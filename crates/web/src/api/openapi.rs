@@ -238,6 +238,11 @@ pub fn document() -> Value {
                     json!([q("country", "ISO 3166-1 alpha-2 code"), q("q", "Contains-match on service or organisation name"), q("area", "Area id of the service's location"), q("cursor", "next_cursor of the previous page"), q("limit", "1 to 200, default 50")]), None,
                     merge(json!({"200": ok("A page of services", json!({"type": "object", "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Service"}}, "next_cursor": {"type": ["string", "null"]}}}))}), errors(&["400", "401"])), true)
             },
+            "/api/v1/guide/hsds": {
+                "get": op("The service directory of a country as Open Referral HSDS 3 tables: organizations, services (with languages and schedules), locations (with addresses), phones, service_at_locations", "guide",
+                    json!([q("country", "ISO 3166-1 alpha-2 code (default: the caller's)")]), None,
+                    merge(json!({"200": ok("The HSDS tables", json!({"type": "object", "properties": {"organizations": {"type": "array"}, "services": {"type": "array"}, "locations": {"type": "array"}, "phones": {"type": "array"}, "service_at_locations": {"type": "array"}}}))}), errors(&["400", "401"])), true)
+            },
             "/api/v1/cases": cases_path(),
             "/api/v1/cases/{id}": case_path(),
             "/api/v1/cartography/exercises": cartography_paths().0,

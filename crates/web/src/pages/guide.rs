@@ -857,3 +857,173 @@ pub async fn choose_pathway(p: Params) -> Response {
         ))),
     }
 }
+
+fn download(body: Vec<u8>, content_type: &'static str, filename: &str) -> Response {
+    use axum::http::{HeaderValue, header};
+    let mut r = body.into_response();
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
+        r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+    }
+    r
+}
+
+/// GET /guide/hsds.json?country= — the directory as HSDS 3 JSON (signed-in users).
+pub async fn hsds_json(State(state): State<AppState>, u: UserCtx, p: Params) -> Response {
+    let Some(country) = country_of(&p, u.actor()) else {
+        return err(RuleError::NotFound);
+    };
+    match state.app.hsds_export(u.actor(), &country).await {
+        Ok(x) => match serde_json::to_vec_pretty(&x) {
+            Ok(b) => download(
+                b,
+                "application/json",
+                &format!("hsds-{}.json", country.as_str().to_lowercase()),
+            ),
+            Err(e) => err(anyhow::anyhow!("hsds json: {e}")),
+        },
+        Err(e) => err(e),
+    }
+}
+
+/// GET /guide/hsds/{table}.csv?country= — one HSDS 3 table as CSV: `organizations`,
+/// `services`, `locations` (with the address flattened), `phones` or
+/// `service_at_locations`. Cells that a spreadsheet would read as a formula (such as a
+/// phone number starting with `+`) are prefixed with `'`.
+pub async fn hsds_csv(
+    State(state): State<AppState>,
+    u: UserCtx,
+    Path(file): Path<String>,
+    p: Params,
+) -> Response {
+    let Some(country) = country_of(&p, u.actor()) else {
+        return err(RuleError::NotFound);
+    };
+    let Some(table) = file.strip_suffix(".csv") else {
+        return err(RuleError::NotFound);
+    };
+    let x = match state.app.hsds_export(u.actor(), &country).await {
+        Ok(x) => x,
+        Err(e) => return err(e),
+    };
+    let opt = |s: &Option<String>| s.clone().unwrap_or_default();
+    let (header, rows): (&[&str], Vec<Vec<String>>) = match table {
+        "organizations" => (
+            &["id", "name", "description", "email"],
+            x.organizations
+                .iter()
+                .map(|o| {
+                    vec![
+                        o.id.to_string(),
+                        o.name.clone(),
+                        o.description.clone(),
+                        opt(&o.email),
+                    ]
+                })
+                .collect(),
+        ),
+        "services" => (
+            &[
+                "id",
+                "organization_id",
+                "name",
+                "description",
+                "email",
+                "status",
+                "eligibility_description",
+                "fees_description",
+                "application_process",
+                "languages",
+                "schedule",
+            ],
+            x.services
+                .iter()
+                .map(|s| {
+                    vec![
+                        s.id.to_string(),
+                        s.organization_id.to_string(),
+                        s.name.clone(),
+                        s.description.clone(),
+                        opt(&s.email),
+                        s.status.clone(),
+                        s.eligibility_description.clone(),
+                        s.fees_description.clone(),
+                        s.application_process.clone(),
+                        s.languages
+                            .iter()
+                            .map(|l| l.code.as_str())
+                            .collect::<Vec<_>>()
+                            .join(","),
+                        s.schedules
+                            .first()
+                            .map(|h| h.description.clone())
+                            .unwrap_or_default(),
+                    ]
+                })
+                .collect(),
+        ),
+        "locations" => (
+            &[
+                "id",
+                "location_type",
+                "organization_id",
+                "name",
+                "address_1",
+                "city",
+                "country",
+            ],
+            x.locations
+                .iter()
+                .map(|l| {
+                    let a = l.addresses.first();
+                    vec![
+                        l.id.to_string(),
+                        l.location_type.clone(),
+                        l.organization_id.to_string(),
+                        l.name.clone(),
+                        a.map(|a| a.address_1.clone()).unwrap_or_default(),
+                        a.map(|a| a.city.clone()).unwrap_or_default(),
+                        a.map(|a| a.country.clone()).unwrap_or_default(),
+                    ]
+                })
+                .collect(),
+        ),
+        "phones" => (
+            &["id", "service_id", "number", "type"],
+            x.phones
+                .iter()
+                .map(|p| {
+                    vec![
+                        p.id.to_string(),
+                        p.service_id.to_string(),
+                        p.number.clone(),
+                        p.kind.clone(),
+                    ]
+                })
+                .collect(),
+        ),
+        "service_at_locations" => (
+            &["id", "service_id", "location_id"],
+            x.service_at_locations
+                .iter()
+                .map(|s| {
+                    vec![
+                        s.id.to_string(),
+                        s.service_id.to_string(),
+                        s.location_id.to_string(),
+                    ]
+                })
+                .collect(),
+        ),
+        _ => return err(RuleError::NotFound),
+    };
+    match atlas_render::csv_safe::write(header, rows) {
+        Ok(b) => download(
+            b,
+            "text/csv; charset=utf-8",
+            &format!("hsds-{}-{table}.csv", country.as_str().to_lowercase()),
+        ),
+        Err(e) => err(anyhow::anyhow!("hsds csv: {e}")),
+    }
+}

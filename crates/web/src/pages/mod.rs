@@ -10,6 +10,7 @@ pub mod cases;
 pub mod certificates;
 pub mod directory;
 pub mod guide;
+pub mod guide_docs;
 pub mod home;
 pub mod results;
 pub mod results_charts;

@@ -1,0 +1,259 @@
+//! A review round in Chromium: an invited municipal reviewer comments on a quoted
+//! passage of the demo guide, and the guide's editor resolves the comment.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use atlas_testkit::{KillOnDrop, PASSWORD, TestApp, free_port};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+use thirtyfour::prelude::*;
+
+async fn start_app() -> (TestApp, String) {
+    let mut t = TestApp::sqlite().await;
+    t.seed_demo().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let router = t.router.clone();
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    (t, format!("http://{addr}"))
+}
+
+async fn browser() -> (KillOnDrop, WebDriver) {
+    let port = free_port();
+    let bin = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+    let child = Command::new(&bin)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {bin} (apt-get install chromium-driver): {e}"));
+    let guard = KillOnDrop(child);
+    let mut caps = DesiredCapabilities::chrome();
+    caps.set_binary(&std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()))
+        .unwrap();
+    for a in [
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-quic",
+        "--no-first-run",
+        "--window-size=1024,768",
+    ] {
+        caps.add_arg(a).unwrap();
+    }
+    let url = format!("http://127.0.0.1:{port}");
+    let mut last = None;
+    for _ in 0..50 {
+        match WebDriver::new(&url, caps.clone()).await {
+            Ok(d) => return (guard, d),
+            Err(e) => last = Some(e),
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("chromedriver did not start: {last:?}");
+}
+
+/// Waits (up to 10 s) until the page source contains `text`.
+async fn wait_for(d: &WebDriver, text: &str) -> String {
+    for _ in 0..100 {
+        let src = d.source().await.unwrap();
+        if src.contains(text) {
+            return src;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("page never showed {text:?}: {}", d.source().await.unwrap());
+}
+
+async fn sign_in(d: &WebDriver, base: &str, user: &str) {
+    d.goto(format!("{base}/login")).await.unwrap();
+    d.find(By::Name("username"))
+        .await
+        .unwrap()
+        .send_keys(user)
+        .await
+        .unwrap();
+    d.find(By::Name("password"))
+        .await
+        .unwrap()
+        .send_keys(PASSWORD)
+        .await
+        .unwrap();
+    d.find(By::Css("main button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    for _ in 0..100 {
+        if d.current_url().await.unwrap().path() != "/login" {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("sign-in of {user} did not finish");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reviewer_comments_on_a_passage_and_the_editor_resolves_it() {
+    let (t, base) = start_app().await;
+    let docs = atlas_core::store::guide_docs::list_documents(&t.app.db, Some("AR"))
+        .await
+        .unwrap();
+    let doc = docs[0].doc.guide_document_id;
+    let round = atlas_core::store::guide_docs::rounds_of(&t.app.db, doc)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.status == "open")
+        .unwrap()
+        .guide_review_round_id;
+    let (_guard, d) = browser().await;
+    // The municipal official is invited through her institution.
+    sign_in(&d, &base, "municipal_official").await;
+    d.goto(format!("{base}/guide/docs/{doc}")).await.unwrap();
+    d.find(By::Css(format!("a[href='/guide/rounds/{round}']")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(&d, "Comment on this section").await;
+    d.find(By::Css("#sec-3 details summary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    d.find(By::Css("#sec-3 input[name=quote]"))
+        .await
+        .unwrap()
+        .send_keys("La policía acompaña solo si la persona está en riesgo.")
+        .await
+        .unwrap();
+    d.find(By::Css("#sec-3 textarea[name=body]"))
+        .await
+        .unwrap()
+        .send_keys("Indicar qué comisaría de Lomas de Zamora acompaña.")
+        .await
+        .unwrap();
+    d.find(By::Css("#sec-3 .comment-form button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let src = wait_for(&d, "Indicar qué comisaría de Lomas de Zamora acompaña.").await;
+    assert!(src.contains(
+        "<blockquote>La policía acompaña solo si la persona está en riesgo.</blockquote>"
+    ));
+    // A reviewer has no resolve form.
+    let comment = atlas_core::store::guide_docs::comments_of(&t.app.db, round)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.c.body.starts_with("Indicar qué comisaría"))
+        .unwrap()
+        .c
+        .guide_review_comment_id;
+    assert!(
+        d.find_all(By::Css(format!("#c-{comment} form")))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // The editor (program staff of Argentina) declines it with a reason.
+    d.delete_all_cookies().await.unwrap();
+    sign_in(&d, &base, "program_staff").await;
+    d.goto(format!("{base}/guide/rounds/{round}"))
+        .await
+        .unwrap();
+    d.find(By::Css(format!("#c-{comment} input[value=declined]")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    d.find(By::Css(format!("#c-{comment} input[name=reason]")))
+        .await
+        .unwrap()
+        .send_keys("La comisaría la define el PRV en cada caso.")
+        .await
+        .unwrap();
+    d.find(By::Css(format!("#c-{comment} form button")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(&d, "La comisaría la define el PRV en cada caso.").await;
+    let text = d
+        .find(By::Css(format!("#c-{comment}")))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(text.contains("Declined"), "{text}");
+    let stored = atlas_core::store::guide_docs::comments_of(&t.app.db, round)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.c.guide_review_comment_id == comment)
+        .unwrap();
+    assert_eq!(stored.c.resolution.as_deref(), Some("declined"));
+    d.quit().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_guide_document_pages_fit_a_320_pixel_screen() {
+    let (t, base) = start_app().await;
+    let doc = atlas_core::store::guide_docs::list_documents(&t.app.db, Some("AR"))
+        .await
+        .unwrap()[0]
+        .doc
+        .guide_document_id;
+    let rounds = atlas_core::store::guide_docs::rounds_of(&t.app.db, doc)
+        .await
+        .unwrap();
+    let (_guard, m) = browser().await;
+    m.set_window_rect(0, 0, 320, 800).await.unwrap();
+    sign_in(&m, &base, "program_staff").await;
+    let mut pages = vec![
+        "/guide/protocols?country=AR".to_owned(),
+        "/guide/protocols/new?country=AR".to_owned(),
+        "/guide/docs?country=AR".to_owned(),
+        format!("/guide/docs/{doc}"),
+        format!("/guide/docs/{doc}/edit"),
+        format!("/guide/docs/{doc}/compare?a=1&b=2"),
+        format!("/guide/docs/{doc}/print"),
+        "/guide/services?country=AR".to_owned(),
+    ];
+    pages.extend(
+        rounds
+            .iter()
+            .map(|r| format!("/guide/rounds/{}", r.guide_review_round_id)),
+    );
+    for p in &pages {
+        m.goto(format!("{base}{p}")).await.unwrap();
+        let w = m
+            .execute(
+                "return [window.innerWidth, document.documentElement.scrollWidth];",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let v: Vec<i64> = w.convert().unwrap();
+        assert!(v[0] <= 340, "the window is not narrow: {v:?}");
+        assert!(
+            v[1] <= v[0],
+            "{p} scrolls sideways at {} px: content {} px",
+            v[0],
+            v[1]
+        );
+    }
+    m.quit().await.unwrap();
+}
