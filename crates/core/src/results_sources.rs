@@ -104,7 +104,10 @@ impl App {
             mapping_exercises,
             budget_committed,
             actions_done,
-            guides_final: None,
+            guides_final: match src::guides(&self.db, country).await? {
+                (0, _) => None,
+                (_, done) => Some(done),
+            },
             ..ModuleFigures::default()
         };
         if any_case {

@@ -120,7 +120,9 @@ pub async fn case_stages(
         n + 2
     );
     let row: (i64, i64, i64, i64, i64) = match country {
-        Some(c) => on_db!(db, p => sqlx::query_as(&sql).bind(c).bind(first).bind(last).fetch_one(p).await),
+        Some(c) => {
+            on_db!(db, p => sqlx::query_as(&sql).bind(c).bind(first).bind(last).fetch_one(p).await)
+        }
         None => on_db!(db, p => sqlx::query_as(&sql).bind(first).bind(last).fetch_one(p).await),
     }
     .context("count cases by stage")?;
@@ -132,4 +134,12 @@ pub async fn case_stages(
         prosecuted,
         sentenced,
     })
+}
+
+/// Guides of the country (or the program): how many exist and how many are final or
+/// institutionalised, as they stand.
+pub async fn guides(db: &Db, country: Option<&str>) -> anyhow::Result<(i64, i64)> {
+    let sql = "select count(*), coalesce(sum(case when stage in ('final', 'institutionalised') then 1 else 0 end), 0) \
+               from guide_document where ($1 is null or country_code = $1)";
+    on_db!(db, p => sqlx::query_as(sql).bind(country).fetch_one(p).await).context("count guides")
 }

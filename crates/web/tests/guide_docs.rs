@@ -652,6 +652,16 @@ async fn the_matrix_marks_overlaps_and_gaps_and_final_guides_are_counted() {
                 .unwrap();
         }
         assert_eq!(t.app.count_guides_final(&ar).await.unwrap(), before + 1);
+        // The results framework's "guides final" source reads the same count.
+        let all = atlas_domain::results::Period::all_time();
+        assert_eq!(
+            t.app
+                .module_figures(Some("AR"), &all)
+                .await
+                .unwrap()
+                .guides_final,
+            Some(before + 1)
+        );
         let page = staff.get(&format!("/guide/docs/{id}/print")).await;
         // In the guide's language (Spanish), stamped with its version.
         assert!(page.body.contains("Versión 1"), "{}", page.body);

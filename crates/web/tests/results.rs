@@ -88,6 +88,9 @@ async fn the_key_results_for_argentina_are_computed_from_the_demo() {
         assert_eq!(k["budget_allocated"]["amount"], 5_000_000);
         assert_eq!(k["budget_allocated"]["currency"], "ARS");
         assert_eq!(k["actions_done"], 1);
+        // The PRV guide is still in review: recorded, none final yet.
+        assert_eq!(k["guides_final"], 0);
+        assert_eq!(k["sources"]["guides_final"]["status"], "recorded");
         assert_eq!(k["sources"]["mapping_exercises"]["status"], "recorded");
         assert_eq!(k["sources"]["mapping_exercises"]["module"], "cartography");
         assert_eq!(k["sources"]["individuals_trained"]["module"], "training");
