@@ -370,6 +370,14 @@ async fn cartography_sources_count_exercises_by_start_and_top_level_budgets() {
         let es = page.get("/reports/factsheet?country=AR&lang=es").await.body;
         assert!(es.contains(&grouped_es(budget.amount)), "{n}: {es}");
 
+        // The dashboard links the cartography figures to the exercises they count.
+        let mut obs = t.signed_in("observer").await;
+        let dash = obs
+            .get("/results/dashboard?country=AR&period=FY2026-H1")
+            .await
+            .body;
+        assert!(dash.contains("<a href=\"/cartography\">"), "{n}: {dash}");
+
         // A country whose modules hold nothing reads "not yet recorded".
         let py = c
             .json(Method::GET, "/api/v1/results/key?country=PY", None)

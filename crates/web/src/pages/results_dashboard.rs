@@ -58,6 +58,20 @@ pub fn records_href(
     source: IndicatorSource,
     indicator: Option<Uuid>,
 ) -> Option<String> {
+    // The other modules' records live on their own pages, which apply their own
+    // scope; cases are counts only and never linked.
+    match source.module() {
+        "cartography" => {
+            return atlas_domain::auth::can(actor, atlas_domain::auth::Action::ReadCartography)
+                .then(|| "/cartography".to_owned());
+        }
+        "guide" => {
+            return atlas_domain::auth::can(actor, atlas_domain::auth::Action::ReadGuideDocuments)
+                .then(|| "/guide/docs".to_owned());
+        }
+        "cases" => return None,
+        _ => {}
+    }
     if !records_visible(actor, country, source) {
         return None;
     }
@@ -124,11 +138,23 @@ fn key_views(
 }
 
 /// The module sources shown beside the key figures, in the order of the framework form.
-fn module_views(i: &I18n, k: &KeyFigures) -> Vec<(String, Option<i64>)> {
+fn module_views(
+    i: &I18n,
+    actor: &Actor,
+    country: Option<&CountryCode>,
+    period: &str,
+    k: &KeyFigures,
+) -> Vec<(String, Option<i64>, Option<String>)> {
     IndicatorSource::ALL
         .iter()
         .filter(|s| !matches!(s.module(), "training" | "models" | "manual"))
-        .map(|s| (i.code("figure-source", s.as_str()), k.of(*s)))
+        .map(|s| {
+            (
+                i.code("figure-source", s.as_str()),
+                k.of(*s),
+                records_href(actor, country, period, *s, None),
+            )
+        })
         .collect()
 }
 
@@ -274,7 +300,7 @@ struct DashboardPage {
     countries: Vec<&'static str>,
     key: Vec<FigureView>,
     /// The cartography, guide and case figures: label and value (`None`: not yet recorded).
-    modules: Vec<(String, Option<i64>)>,
+    modules: Vec<(String, Option<i64>, Option<String>)>,
     indicators: Vec<IndicatorView>,
     rows: Vec<CountryRowView>,
     program_trends: Vec<ProgramTrendView>,
@@ -306,7 +332,7 @@ fn country_page(
         .collect();
     DashboardPage {
         key: key_views(&s.i18n, actor, Some(&d.country), &code, &d.key),
-        modules: module_views(&s.i18n, &d.key),
+        modules: module_views(&s.i18n, actor, Some(&d.country), &code, &d.key),
         period_first: d.period.first.to_string(),
         period_last: d.period.last.to_string(),
         period_code: code,
@@ -376,7 +402,7 @@ fn program_page(s: Shell, actor: &Actor, d: ProgramDashboard) -> DashboardPage {
     }
     DashboardPage {
         key: key_views(&s.i18n, actor, None, &code, &d.totals),
-        modules: module_views(&s.i18n, &d.totals),
+        modules: module_views(&s.i18n, actor, None, &code, &d.totals),
         period_first: d.period.first.to_string(),
         period_last: d.period.last.to_string(),
         period_code: code,
