@@ -658,9 +658,7 @@ impl App {
                 .sum::<i64>()
         };
         let models_total: i64 = counts.iter().map(|(_, n)| n).sum();
-        let m = self
-            .module_figures(Some(country.as_str()), &Period::all_time())
-            .await?;
+        let m = self.module_totals(Some(country.as_str())).await?;
         let models_in_implementation: i64 = ModelStage::ALL
             .iter()
             .filter(|s| s.in_implementation())

@@ -199,8 +199,25 @@ pub fn records_visible(
     readable && listable
 }
 
+/// Which periods of a series read the other modules' figures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ModuleNeed {
+    None,
+    Last,
+    All,
+}
+
 impl App {
-    async fn series(&self, country: Option<&str>, periods: &[Period]) -> Result<Series> {
+    /// The key figures of each period. The other modules' figures are read for every
+    /// period only when `modules` says so (an indicator's trend needs them), else for the
+    /// last period when it asks for that (the page's table) — each costs a pass over the
+    /// scope's cases.
+    async fn series(
+        &self,
+        country: Option<&str>,
+        periods: &[Period],
+        modules: ModuleNeed,
+    ) -> Result<Series> {
         let bounds: Vec<(String, String)> = periods
             .iter()
             .map(|p| (p.first.to_string(), p.last.to_string()))
@@ -210,14 +227,24 @@ impl App {
         let targeted = distinct_institutions(&inst, false);
         let integrated = distinct_institutions(&inst, true);
         let mut out = Vec::with_capacity(periods.len());
-        for (p, t) in periods.iter().zip(trained) {
+        let n = periods.len();
+        for (k, (p, t)) in periods.iter().zip(trained).enumerate() {
             let models = sd::models_at(&self.db, country, end_of(p)?).await?;
+            let read = match modules {
+                ModuleNeed::None => false,
+                ModuleNeed::Last => k + 1 == n,
+                ModuleNeed::All => true,
+            };
             out.push(KeyFigures {
                 individuals_trained: t,
                 institutions_targeted: targeted,
                 institutions_integrated: integrated,
                 models_in_implementation: in_implementation(&models),
-                modules: self.module_figures(country, p).await?,
+                modules: if read {
+                    self.module_figures(country, p).await?
+                } else {
+                    ModuleFigures::default()
+                },
             });
         }
         Ok(Series(out))
@@ -240,7 +267,8 @@ impl App {
         };
         authorize(actor, Action::ReadResults, Some(&country_owner(&country)))?;
         Ok(Dashboard::Country(
-            self.country_dashboard(&country, period).await?,
+            self.country_dashboard(&country, period, ModuleNeed::Last)
+                .await?,
         ))
     }
 
@@ -248,10 +276,21 @@ impl App {
         &self,
         country: &CountryCode,
         period: Period,
+        shown: ModuleNeed,
     ) -> Result<CountryDashboard> {
         let c = country.as_str();
         let periods = last_periods(period, TREND_PERIODS);
-        let series = self.series(Some(c), &periods).await?;
+        let list = st::list_indicators(&self.db, c).await?;
+        let trends_need_modules = list.iter().any(|i| {
+            IndicatorSource::parse(&i.source)
+                .is_some_and(|s| !matches!(s.module(), "training" | "models" | "manual"))
+        });
+        let need = if trends_need_modules {
+            ModuleNeed::All
+        } else {
+            shown
+        };
+        let series = self.series(Some(c), &periods, need).await?;
         let key = series.0.last().copied().unwrap_or_default();
         let codes: Vec<String> = periods.iter().map(Period::code).collect();
         let targets: HashMap<(Uuid, String), i64> = sd::targets_of_country(&self.db, c)
@@ -270,7 +309,7 @@ impl App {
             .map(|n| (n.result_node_id, format!("{} · {}", n.code, n.title)))
             .collect();
         let mut indicators = Vec::new();
-        for i in st::list_indicators(&self.db, c).await? {
+        for i in list {
             let source = IndicatorSource::parse(&i.source).context("unknown indicator source")?;
             let direction = Direction::parse(&i.direction).context("unknown direction")?;
             let trend: Vec<TrendPoint> = codes
@@ -314,7 +353,9 @@ impl App {
         let mut countries = Vec::new();
         for code in COUNTRIES {
             let country = CountryCode::parse(code).context("unknown country in list")?;
-            let d = self.country_dashboard(&country, period).await?;
+            let d = self
+                .country_dashboard(&country, period, ModuleNeed::None)
+                .await?;
             let count = |s: Standing| d.indicators.iter().filter(|i| i.standing == s).count();
             countries.push(CountrySummary {
                 indicators: d.indicators.len(),
@@ -324,7 +365,7 @@ impl App {
                 country,
             });
         }
-        let trend = self.series(None, &periods).await?.0;
+        let trend = self.series(None, &periods, ModuleNeed::Last).await?.0;
         Ok(ProgramDashboard {
             period,
             totals: trend.last().copied().unwrap_or_default(),

@@ -78,6 +78,23 @@ impl App {
         country: Option<&str>,
         period: &Period,
     ) -> Result<ModuleFigures> {
+        self.module_figures_with(country, period, true).await
+    }
+
+    /// The module figures the key results show: as [`App::module_figures`] without the
+    /// stages cases reached (the one figure here that needs a pass over every case's
+    /// referrals and legal steps).
+    pub async fn module_totals(&self, country: Option<&str>) -> Result<ModuleFigures> {
+        self.module_figures_with(country, &Period::all_time(), false)
+            .await
+    }
+
+    async fn module_figures_with(
+        &self,
+        country: Option<&str>,
+        period: &Period,
+        stages: bool,
+    ) -> Result<ModuleFigures> {
         let first = period.first.to_string();
         let last = period.last.to_string();
         let from = period.first.midnight().assume_utc();
@@ -112,14 +129,19 @@ impl App {
         };
         if any_case {
             let (made, completed) = src::referrals(&self.db, country, from, to).await?;
-            let s = src::case_stages(&self.db, country, &first, &last).await?;
             f.referrals_made = Some(made);
             f.referrals_completed = Some(completed);
-            f.cases_identified = Some(s.identified);
-            f.cases_referred = Some(s.referred);
-            f.cases_assisted = Some(s.assisted);
-            f.cases_prosecuted = Some(s.prosecuted);
-            f.cases_sentenced = Some(s.sentenced);
+            if stages {
+                let s = src::case_stages(&self.db, country, &first, &last).await?;
+                f.cases_identified = Some(s.identified);
+                f.cases_referred = Some(s.referred);
+                f.cases_assisted = Some(s.assisted);
+                f.cases_prosecuted = Some(s.prosecuted);
+                f.cases_sentenced = Some(s.sentenced);
+            } else {
+                f.cases_identified =
+                    Some(src::cases_identified(&self.db, country, &first, &last).await?);
+            }
         }
         Ok(f)
     }

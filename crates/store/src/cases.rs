@@ -278,8 +278,10 @@ pub async fn get_referral_tx(tx: &mut Tx, id: Uuid) -> anyhow::Result<Option<Ref
 /// Inserts a referral.
 pub async fn insert_referral(tx: &mut Tx, r: &ReferralRow) -> anyhow::Result<()> {
     let cols = REFERRAL_COLS.replace("r.", "");
+    // The case's country is copied onto the referral for the results figures.
     let sql = format!(
-        "insert into case_referral ({cols}) values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19)"
+        "insert into case_referral ({cols}, country_code) select $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19, \
+         k.country_code from case_record k where k.case_id = $2"
     );
     on_tx!(tx, c => sqlx::query(&sql)
         .bind(r.case_referral_id).bind(r.case_id).bind(r.from_institution_id).bind(r.to_institution_id)

@@ -39,7 +39,7 @@ pub async fn budget(db: &Db, country: Option<&str>) -> anyhow::Result<Vec<(Strin
 }
 
 /// Referrals sent in `[from, to)` and how many of them were completed (service
-/// delivered or closed). Driven from the country's cases through covering indexes.
+/// delivered or closed): one range of the referrals' (country, sent) index.
 pub async fn referrals(
     db: &Db,
     country: Option<&str>,
@@ -50,9 +50,8 @@ pub async fn referrals(
     match country {
         Some(c) => {
             let sql = format!(
-                "select count(*), {done} from case_record k \
-                 join case_referral r on r.case_id = k.case_id \
-                 where k.country_code = $1 and r.created_at >= $2 and r.created_at < $3"
+                "select count(*), {done} from case_referral r \
+                 where r.country_code = $1 and r.created_at >= $2 and r.created_at < $3"
             );
             on_db!(db, p => sqlx::query_as(&sql).bind(c).bind(from).bind(to).fetch_one(p).await)
         }
@@ -142,4 +141,17 @@ pub async fn guides(db: &Db, country: Option<&str>) -> anyhow::Result<(i64, i64)
     let sql = "select count(*), coalesce(sum(case when stage in ('final', 'institutionalised') then 1 else 0 end), 0) \
                from guide_document where ($1 is null or country_code = $1)";
     on_db!(db, p => sqlx::query_as(sql).bind(country).fetch_one(p).await).context("count guides")
+}
+
+/// Cases identified in `[first, last]` (a covering index range; no join).
+pub async fn cases_identified(
+    db: &Db,
+    country: Option<&str>,
+    first: &str,
+    last: &str,
+) -> anyhow::Result<i64> {
+    let sql = "select count(*) from case_record \
+               where ($1 is null or country_code = $1) and identified_on >= $2 and identified_on <= $3";
+    on_db!(db, p => sqlx::query_scalar(sql).bind(country).bind(first).bind(last).fetch_one(p).await)
+        .context("count cases identified")
 }

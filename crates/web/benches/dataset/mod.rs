@@ -183,11 +183,11 @@ pub async fn generate_cases(t: &TestApp) {
              from bench_case b cross join case_person p join case_record k on k.case_id = p.case_id where k.code = '{code}'"
         ),
         format!(
-            "insert into case_referral (case_referral_id, case_id, from_institution_id, to_institution_id, need, state, consent_basis, override_reason, note, pathway_order, service_name, due_at, decline_reason, sent_by, answer_minutes, answered_at, created_at, updated_at, version) \
+            "insert into case_referral (case_referral_id, case_id, from_institution_id, to_institution_id, need, state, consent_basis, override_reason, note, pathway_order, service_name, due_at, decline_reason, sent_by, answer_minutes, answered_at, created_at, updated_at, version, country_code) \
              select {uuid}, b.id, r.from_institution_id, r.to_institution_id, r.need, \
              case (b.i + j.j) % 6 when 0 then 'sent' when 1 then 'acknowledged' when 2 then 'accepted' when 3 then 'delivered' when 4 then 'closed' else 'declined' end, \
              r.consent_basis, null, null, r.pathway_order, r.service_name, r.due_at, case when (b.i + j.j) % 6 = 5 then 'Sin cupo' else null end, r.sent_by, \
-             case when (b.i + j.j) % 6 = 0 then null else 30 + (b.i % 4000) end, case when (b.i + j.j) % 6 = 0 then null else r.created_at end, r.created_at, r.updated_at, 1 \
+             case when (b.i + j.j) % 6 = 0 then null else 30 + (b.i % 4000) end, case when (b.i + j.j) % 6 = 0 then null else r.created_at end, r.created_at, r.updated_at, 1, r.country_code \
              from bench_case b cross join (select 0 as j union all select 1 union all select 2) j cross join case_referral r join case_record k on k.case_id = r.case_id where k.code = '{code}'"
         ),
         format!(
