@@ -95,8 +95,8 @@ pub struct CaseStages {
     pub sentenced: i64,
 }
 
-/// One pass over the period's cases joined to per-case aggregates of their referrals
-/// and legal steps (no correlated sub-query per case).
+/// One pass over the period's cases (a covering index range) with an index probe per
+/// case and stage, so the cost follows the period's cases, not the whole table.
 pub async fn case_stages(
     db: &Db,
     country: Option<&str>,
@@ -107,14 +107,22 @@ pub async fn case_stages(
         Some(_) => ("k.country_code = $1 and", 1),
         None => ("", 0),
     };
+    let has = |table: &str, cond: &str| {
+        format!(
+            "coalesce(sum(case when exists (select 1 from {table} x where x.case_id = k.case_id{cond}) \
+             then 1 else 0 end), 0)"
+        )
+    };
     let sql = format!(
-        "select count(*), count(r.case_id), coalesce(sum(r.assisted), 0), count(l.case_id), \
-         coalesce(sum(l.sentenced), 0) from case_record k \
-         left join (select case_id, max(case when state in ('accepted','delivered','closed') then 1 else 0 end) as assisted \
-           from case_referral group by case_id) r on r.case_id = k.case_id \
-         left join (select case_id, max(case when kind in ('sentence','appeal') then 1 else 0 end) as sentenced \
-           from case_legal_step group by case_id) l on l.case_id = k.case_id \
+        "select count(*), {}, {}, {}, {} from case_record k \
          where {filter} k.identified_on >= ${} and k.identified_on <= ${}",
+        has("case_referral", ""),
+        has(
+            "case_referral",
+            " and x.state in ('accepted','delivered','closed')"
+        ),
+        has("case_legal_step", ""),
+        has("case_legal_step", " and x.kind in ('sentence','appeal')"),
         n + 1,
         n + 2
     );
