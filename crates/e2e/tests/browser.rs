@@ -2,20 +2,10 @@
 //! page fits a 320 px wide screen with JavaScript off.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use atlas_testkit::{KillOnDrop, PASSWORD, TestApp, free_port};
-use std::process::{Command, Stdio};
+use atlas_e2e::{browser, start_app};
+use atlas_testkit::{PASSWORD, TestApp};
 use std::time::Duration;
 use thirtyfour::prelude::*;
-
-async fn start_app() -> (TestApp, String) {
-    let mut t = TestApp::sqlite().await;
-    t.seed_demo().await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let router = t.router.clone();
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    (t, format!("http://{addr}"))
-}
 
 /// IUPFA's course, the first module, and the pre-test token of a person enrolled for
 /// the occasion (the demo's people all have scores already).
@@ -60,52 +50,6 @@ async fn test_link(t: &TestApp) -> (uuid::Uuid, uuid::Uuid, String) {
         .unwrap()
         .token;
     (course, module, token)
-}
-
-async fn browser(javascript: bool) -> (KillOnDrop, WebDriver) {
-    let port = free_port();
-    let bin = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
-    let child = Command::new(&bin)
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {bin} (apt-get install chromium-driver): {e}"));
-    let guard = KillOnDrop(child);
-    let mut caps = DesiredCapabilities::chrome();
-    caps.set_binary(&std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()))
-        .unwrap();
-    for a in [
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-quic",
-        "--no-first-run",
-        "--window-size=1024,768",
-    ] {
-        caps.add_arg(a).unwrap();
-    }
-    if !javascript {
-        caps.add_experimental_option(
-            "prefs",
-            serde_json::json!({"profile.managed_default_content_settings.javascript": 2}),
-        )
-        .unwrap();
-    }
-    let url = format!("http://127.0.0.1:{port}");
-    let mut last = None;
-    for _ in 0..50 {
-        match WebDriver::new(&url, caps.clone()).await {
-            Ok(d) => return (guard, d),
-            Err(e) => last = Some(e),
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    panic!("chromedriver did not start: {last:?}");
 }
 
 /// Clicks `by` and waits (up to 10 s) until the browser has navigated away from the
@@ -154,7 +98,7 @@ async fn sign_in(d: &WebDriver, base: &str, user: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_user_signs_in_switches_to_spanish_and_opens_the_directory() {
     let (_t, base) = start_app().await;
-    let (_guard, d) = browser(true).await;
+    let (_guard, d) = browser(true, 1024, 768).await;
     sign_in(&d, &base, "observer").await;
     assert_eq!(d.current_url().await.unwrap().path(), "/");
     assert!(
@@ -194,7 +138,7 @@ async fn a_user_signs_in_switches_to_spanish_and_opens_the_directory() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_work_without_javascript_and_fit_a_320_pixel_screen() {
     let (t, base) = start_app().await;
-    let (_guard, d) = browser(false).await;
+    let (_guard, d) = browser(false, 1024, 768).await;
     sign_in(&d, &base, "program_staff").await;
     assert_eq!(
         d.current_url().await.unwrap().path(),
@@ -280,7 +224,7 @@ async fn pages_work_without_javascript_and_fit_a_320_pixel_screen() {
     d.quit().await.unwrap();
 
     // Mobile width: no page scrolls sideways.
-    let (_guard2, m) = browser(true).await;
+    let (_guard2, m) = browser(true, 1024, 768).await;
     m.set_window_rect(0, 0, 320, 800).await.unwrap();
     sign_in(&m, &base, "program_staff").await;
     let barrio = t.area_id("17 de Noviembre").await;
@@ -330,7 +274,7 @@ async fn pages_work_without_javascript_and_fit_a_320_pixel_screen() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_facilitator_marks_attendance_and_the_training_figure_changes() {
     let (_t, base) = start_app().await;
-    let (_guard, d) = browser(true).await;
+    let (_guard, d) = browser(true, 1024, 768).await;
     sign_in(&d, &base, "facilitator").await;
     let trained = |d: WebDriver, base: String| async move {
         d.goto(format!("{base}/training")).await.unwrap();

@@ -4,68 +4,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use atlas_core::domain::clock::Clock;
-use atlas_testkit::{KillOnDrop, PASSWORD, TestApp, free_port};
-use std::process::{Command, Stdio};
+use atlas_e2e::{browser, start_app};
+use atlas_testkit::{PASSWORD, TestApp};
 use std::time::Duration;
 use thirtyfour::prelude::*;
 
 const VICTIM: &str = "Lucía Navegador Choque";
-
-async fn start_app() -> (TestApp, String) {
-    let mut t = TestApp::sqlite().await;
-    t.seed_demo().await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let router = t.router.clone();
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    (t, format!("http://{addr}"))
-}
-
-async fn browser(javascript: bool) -> (KillOnDrop, WebDriver) {
-    let port = free_port();
-    let bin = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
-    let child = Command::new(&bin)
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {bin} (apt-get install chromium-driver): {e}"));
-    let guard = KillOnDrop(child);
-    let mut caps = DesiredCapabilities::chrome();
-    caps.set_binary(&std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()))
-        .unwrap();
-    for a in [
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-quic",
-        "--no-first-run",
-        "--window-size=360,800",
-    ] {
-        caps.add_arg(a).unwrap();
-    }
-    if !javascript {
-        caps.add_experimental_option(
-            "prefs",
-            serde_json::json!({"profile.managed_default_content_settings.javascript": 2}),
-        )
-        .unwrap();
-    }
-    let url = format!("http://127.0.0.1:{port}");
-    let mut last = None;
-    for _ in 0..50 {
-        match WebDriver::new(&url, caps.clone()).await {
-            Ok(d) => return (guard, d),
-            Err(e) => last = Some(e),
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    panic!("chromedriver did not start: {last:?}");
-}
 
 /// Waits (up to 10 s) until the page's source contains `needle`.
 async fn wait_for(d: &WebDriver, needle: &str) -> String {
@@ -125,7 +69,7 @@ fn time_step() -> time::Duration {
 async fn an_inspector_screens_opens_and_refers_a_case_and_the_prv_caseworker_accepts_it() {
     let (t, base) = start_app().await;
     let prv = t.institution_id("PRV").await;
-    let (_guard, d) = browser(false).await;
+    let (_guard, d) = browser(false, 360, 800).await;
     sign_in(&t, &d, &base, "frontline_officer").await;
 
     // Screening on a phone-sized window, without JavaScript.
@@ -197,7 +141,7 @@ async fn an_inspector_screens_opens_and_refers_a_case_and_the_prv_caseworker_acc
     d.quit().await.unwrap();
 
     // The PRV caseworker: the referral is on her home page; she accepts it.
-    let (_guard2, w) = browser(false).await;
+    let (_guard2, w) = browser(false, 360, 800).await;
     sign_in(&t, &w, &base, "caseworker").await;
     let home = w.source().await.unwrap();
     assert!(home.contains(&code), "home block lists the referral");
@@ -216,7 +160,7 @@ async fn an_inspector_screens_opens_and_refers_a_case_and_the_prv_caseworker_acc
     w.quit().await.unwrap();
 
     // At 320 px no case page scrolls sideways (measured with a script, so JS is on here).
-    let (_guard3, m) = browser(true).await;
+    let (_guard3, m) = browser(true, 360, 800).await;
     m.set_window_rect(0, 0, 320, 800).await.unwrap();
     sign_in(&t, &m, &base, "frontline_officer").await;
     let case_path = case_url.path().to_owned();

@@ -2,59 +2,10 @@
 //! passage of the demo guide, and the guide's editor resolves the comment.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use atlas_testkit::{KillOnDrop, PASSWORD, TestApp, free_port};
-use std::process::{Command, Stdio};
+use atlas_e2e::{browser, start_app};
+use atlas_testkit::PASSWORD;
 use std::time::Duration;
 use thirtyfour::prelude::*;
-
-async fn start_app() -> (TestApp, String) {
-    let mut t = TestApp::sqlite().await;
-    t.seed_demo().await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let router = t.router.clone();
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    (t, format!("http://{addr}"))
-}
-
-async fn browser() -> (KillOnDrop, WebDriver) {
-    let port = free_port();
-    let bin = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
-    let child = Command::new(&bin)
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {bin} (apt-get install chromium-driver): {e}"));
-    let guard = KillOnDrop(child);
-    let mut caps = DesiredCapabilities::chrome();
-    caps.set_binary(&std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()))
-        .unwrap();
-    for a in [
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-quic",
-        "--no-first-run",
-        "--window-size=1024,768",
-    ] {
-        caps.add_arg(a).unwrap();
-    }
-    let url = format!("http://127.0.0.1:{port}");
-    let mut last = None;
-    for _ in 0..50 {
-        match WebDriver::new(&url, caps.clone()).await {
-            Ok(d) => return (guard, d),
-            Err(e) => last = Some(e),
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    panic!("chromedriver did not start: {last:?}");
-}
 
 /// Waits (up to 10 s) until the page source contains `text`.
 async fn wait_for(d: &WebDriver, text: &str) -> String {
@@ -111,7 +62,7 @@ async fn a_reviewer_comments_on_a_passage_and_the_editor_resolves_it() {
         .find(|r| r.status == "open")
         .unwrap()
         .guide_review_round_id;
-    let (_guard, d) = browser().await;
+    let (_guard, d) = browser(true, 1024, 768).await;
     // The municipal official is invited through her institution.
     sign_in(&d, &base, "municipal_official").await;
     d.goto(format!("{base}/guide/docs/{doc}")).await.unwrap();
@@ -219,7 +170,7 @@ async fn the_guide_document_pages_fit_a_320_pixel_screen() {
     let rounds = atlas_core::store::guide_docs::rounds_of(&t.app.db, doc)
         .await
         .unwrap();
-    let (_guard, m) = browser().await;
+    let (_guard, m) = browser(true, 1024, 768).await;
     m.set_window_rect(0, 0, 320, 800).await.unwrap();
     sign_in(&m, &base, "program_staff").await;
     let mut pages = vec![

@@ -227,6 +227,50 @@ impl TestApp {
             .area_id
     }
 
+    /// An account `username` of `role` at the institution `acronym` (created with the
+    /// fixture password when missing) as the policy sees it, for calling use cases.
+    pub async fn actor(
+        &self,
+        username: &str,
+        role: atlas_domain::auth::Role,
+        acronym: &str,
+    ) -> atlas_domain::auth::Actor {
+        let institution = self.institution_id(acronym).await;
+        let existing = atlas_store::auth::account_by_username(&self.app.db, username)
+            .await
+            .unwrap();
+        let user_id = match existing {
+            Some(a) => a.account_id,
+            None => {
+                self.app
+                    .create_account(
+                        atlas_core::By::Operator,
+                        &atlas_domain::auth::AccountInput {
+                            username: username.into(),
+                            display_name: username.into(),
+                            role: role.as_str().into(),
+                            institution_id: institution.to_string(),
+                            password: PASSWORD.into(),
+                        },
+                    )
+                    .await
+                    .unwrap()
+                    .id
+            }
+        };
+        let inst = atlas_store::directory::get_institution(&self.app.db, institution)
+            .await
+            .unwrap()
+            .unwrap();
+        atlas_domain::auth::Actor {
+            user_id,
+            username: username.into(),
+            role,
+            institution_id: institution,
+            country: atlas_domain::directory::CountryCode::parse(&inst.country_code).unwrap(),
+        }
+    }
+
     /// The id of the account `username`.
     pub async fn account_id(&self, username: &str) -> uuid::Uuid {
         atlas_store::auth::account_by_username(&self.app.db, username)

@@ -4,55 +4,15 @@
 //! from justice users.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use atlas_core::By;
 use atlas_core::cases_referral::ReferralInput;
-use atlas_domain::auth::{AccountInput, Actor, Role};
+use atlas_domain::auth::Role;
 use atlas_domain::cases::{CaseInput, PersonInput, ScreeningInput};
 use atlas_domain::clock::Clock;
-use atlas_domain::directory::CountryCode;
-use atlas_testkit::{Client, PASSWORD, TestApp};
+use atlas_testkit::{Client, TestApp};
 use axum::http::StatusCode;
 use uuid::Uuid;
 
 const VICTIM: &str = "Graciela Condori Huanca";
-
-/// An account of `role` at `acronym` (created when missing), as the policy sees it.
-async fn actor(t: &TestApp, username: &str, role: Role, acronym: &str) -> Actor {
-    let institution = t.institution_id(acronym).await;
-    let existing = atlas_store::auth::account_by_username(&t.app.db, username)
-        .await
-        .unwrap();
-    let user_id = match existing {
-        Some(a) => a.account_id,
-        None => {
-            t.app
-                .create_account(
-                    By::Operator,
-                    &AccountInput {
-                        username: username.into(),
-                        display_name: username.into(),
-                        role: role.as_str().into(),
-                        institution_id: institution.to_string(),
-                        password: PASSWORD.into(),
-                    },
-                )
-                .await
-                .unwrap()
-                .id
-        }
-    };
-    let inst = atlas_store::directory::get_institution(&t.app.db, institution)
-        .await
-        .unwrap()
-        .unwrap();
-    Actor {
-        user_id,
-        username: username.into(),
-        role,
-        institution_id: institution,
-        country: CountryCode::parse(&inst.country_code).unwrap(),
-    }
-}
 
 fn case_input(area: Uuid, share: &[Uuid], name: &str) -> CaseInput {
     CaseInput {
@@ -134,14 +94,18 @@ async fn pages_open_for_allowed_roles_and_answer_404_to_other_institutions() {
         let area = t.area_id("17 de Noviembre").await;
         let prv = t.institution_id("PRV").await;
         let protex = t.institution_id("PROTEX").await;
-        let officer = actor(&t, "frontline_officer", Role::FrontlineOfficer, "MTPBA").await;
+        let officer = t
+            .actor("frontline_officer", Role::FrontlineOfficer, "MTPBA")
+            .await;
         let mine = t
             .app
             .create_case(&officer, &case_input(area, &[prv], VICTIM))
             .await
             .unwrap();
         // A case of another institution (DOVIC), referred to nobody the demo users work for.
-        let dovic = actor(&t, "officer_dovic", Role::FrontlineOfficer, "DOVIC").await;
+        let dovic = t
+            .actor("officer_dovic", Role::FrontlineOfficer, "DOVIC")
+            .await;
         let other = t
             .app
             .create_case(&dovic, &case_input(area, &[], "Otra Persona Distinta"))
@@ -424,7 +388,8 @@ async fn an_officer_screens_opens_and_refers_a_case_and_the_caseworker_accepts_i
         let d = t
             .app
             .case_detail(
-                &actor(&t, "frontline_officer", Role::FrontlineOfficer, "MTPBA").await,
+                &t.actor("frontline_officer", Role::FrontlineOfficer, "MTPBA")
+                    .await,
                 id,
             )
             .await
@@ -548,7 +513,9 @@ async fn bad_forms_answer_422_naming_the_field_with_the_input_kept_and_write_not
         );
 
         // A referral and its answers.
-        let o = actor(&t, "frontline_officer", Role::FrontlineOfficer, "MTPBA").await;
+        let o = t
+            .actor("frontline_officer", Role::FrontlineOfficer, "MTPBA")
+            .await;
         let c = t
             .app
             .create_case(&o, &case_input(area, &[prv], VICTIM))
@@ -649,7 +616,9 @@ async fn justice_sees_the_legal_track_and_never_who_the_persons_are() {
         let inv0 = t.audit("cases.legal.investigation").await.len();
         let area = t.area_id("17 de Noviembre").await;
         let protex = t.institution_id("PROTEX").await;
-        let o = actor(&t, "frontline_officer", Role::FrontlineOfficer, "MTPBA").await;
+        let o = t
+            .actor("frontline_officer", Role::FrontlineOfficer, "MTPBA")
+            .await;
         let c = t
             .app
             .create_case(&o, &case_input(area, &[protex], VICTIM))
@@ -750,7 +719,9 @@ async fn case_pages_stay_within_the_page_budget_in_every_language() {
         let n = t.name();
         let area = t.area_id("17 de Noviembre").await;
         let prv = t.institution_id("PRV").await;
-        let o = actor(&t, "frontline_officer", Role::FrontlineOfficer, "MTPBA").await;
+        let o = t
+            .actor("frontline_officer", Role::FrontlineOfficer, "MTPBA")
+            .await;
         let c = t
             .app
             .create_case(&o, &case_input(area, &[prv], VICTIM))

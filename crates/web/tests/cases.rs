@@ -6,54 +6,14 @@
 
 use atlas_core::By;
 use atlas_core::cases_referral::ReferralInput;
-use atlas_domain::auth::{AccountInput, Actor, Role};
+use atlas_domain::auth::Role;
 use atlas_domain::cases::{CaseInput, LegalStepInput, PersonInput, ScreeningInput};
 use atlas_domain::clock::Clock;
-use atlas_domain::directory::CountryCode;
-use atlas_testkit::{PASSWORD, TestApp};
+use atlas_testkit::TestApp;
 use axum::http::{Method, StatusCode};
 use uuid::Uuid;
 
 const VICTIM: &str = "Rosalía Quispe Mamani";
-
-/// An account of `role` at the institution `acronym` (created when missing) as the
-/// policy sees it.
-async fn actor(t: &TestApp, username: &str, role: Role, acronym: &str) -> Actor {
-    let institution = t.institution_id(acronym).await;
-    let existing = atlas_store::auth::account_by_username(&t.app.db, username)
-        .await
-        .unwrap();
-    let user_id = match existing {
-        Some(a) => a.account_id,
-        None => {
-            t.app
-                .create_account(
-                    By::Operator,
-                    &AccountInput {
-                        username: username.into(),
-                        display_name: username.into(),
-                        role: role.as_str().into(),
-                        institution_id: institution.to_string(),
-                        password: PASSWORD.into(),
-                    },
-                )
-                .await
-                .unwrap()
-                .id
-        }
-    };
-    let inst = atlas_store::directory::get_institution(&t.app.db, institution)
-        .await
-        .unwrap()
-        .unwrap();
-    Actor {
-        user_id,
-        username: username.into(),
-        role,
-        institution_id: institution,
-        country: CountryCode::parse(&inst.country_code).unwrap(),
-    }
-}
 
 fn case_input(area: Uuid, share: &[Uuid], name: &str) -> CaseInput {
     CaseInput {
@@ -104,7 +64,9 @@ fn referral(to: Uuid, need: &str) -> ReferralInput {
 async fn every_role_sees_a_case_only_from_its_own_or_a_referred_institution() {
     for t in TestApp::all_with_demo().await {
         let n = t.name();
-        let officer = actor(&t, "frontline_officer", Role::FrontlineOfficer, "MTPBA").await;
+        let officer = t
+            .actor("frontline_officer", Role::FrontlineOfficer, "MTPBA")
+            .await;
         let prv = t.institution_id("PRV").await;
         let protex = t.institution_id("PROTEX").await;
         let area = t.area_id("17 de Noviembre").await;
@@ -197,7 +159,7 @@ async fn every_role_sees_a_case_only_from_its_own_or_a_referred_institution() {
             ("caseworker_th", Role::Caseworker, "DLPW"),
             ("justice_lr", Role::Justice, "LNP"),
         ] {
-            let x = actor(&t, user, role, acr).await;
+            let x = t.actor(user, role, acr).await;
             for id in [a.case_id, b.case_id] {
                 let e = t.app.case_detail(&x, id).await.unwrap_err();
                 assert_eq!(e.rule(), Some(&atlas_domain::Error::NotFound), "{n} {user}");
@@ -225,7 +187,9 @@ async fn every_role_sees_a_case_only_from_its_own_or_a_referred_institution() {
 #[tokio::test]
 async fn identifying_data_is_sealed_in_the_database() {
     for t in TestApp::all_with_demo().await {
-        let officer = actor(&t, "frontline_officer", Role::FrontlineOfficer, "MTPBA").await;
+        let officer = t
+            .actor("frontline_officer", Role::FrontlineOfficer, "MTPBA")
+            .await;
         let area = t.area_id("17 de Noviembre").await;
         let c = t
             .app
@@ -268,7 +232,9 @@ async fn identifying_data_is_sealed_in_the_database() {
             .await
             .unwrap();
         assert_eq!(by_doc.len(), 1);
-        let other = actor(&t, "officer_dovic", Role::FrontlineOfficer, "DOVIC").await;
+        let other = t
+            .actor("officer_dovic", Role::FrontlineOfficer, "DOVIC")
+            .await;
         assert!(
             t.app
                 .search_before_create(&other, VICTIM, "")
@@ -283,8 +249,10 @@ async fn identifying_data_is_sealed_in_the_database() {
 async fn referrals_need_consent_or_an_override_with_a_reason() {
     for t in TestApp::all_with_demo().await {
         let n = t.name();
-        let officer = actor(&t, "frontline_officer", Role::FrontlineOfficer, "MTPBA").await;
-        let caseworker = actor(&t, "caseworker", Role::Caseworker, "PRV").await;
+        let officer = t
+            .actor("frontline_officer", Role::FrontlineOfficer, "MTPBA")
+            .await;
+        let caseworker = t.actor("caseworker", Role::Caseworker, "PRV").await;
         let prv = t.institution_id("PRV").await;
         let dovic = t.institution_id("DOVIC").await;
         let mtpba = t.institution_id("MTPBA").await;
@@ -364,9 +332,11 @@ async fn referrals_need_consent_or_an_override_with_a_reason() {
 async fn deadlines_run_out_and_overdue_referrals_are_listed_for_receiver_and_supervisor() {
     for t in TestApp::all_with_demo().await {
         let n = t.name();
-        let officer = actor(&t, "frontline_officer", Role::FrontlineOfficer, "MTPBA").await;
-        let caseworker = actor(&t, "caseworker", Role::Caseworker, "PRV").await;
-        let supervisor = actor(&t, "program_staff", Role::ProgramStaff, "WI").await;
+        let officer = t
+            .actor("frontline_officer", Role::FrontlineOfficer, "MTPBA")
+            .await;
+        let caseworker = t.actor("caseworker", Role::Caseworker, "PRV").await;
+        let supervisor = t.actor("program_staff", Role::ProgramStaff, "WI").await;
         let prv = t.institution_id("PRV").await;
         let area = t.area_id("17 de Noviembre").await;
         // The demo's own referrals to the PRV (one already overdue) are the baseline.
@@ -489,7 +459,9 @@ async fn deadlines_run_out_and_overdue_referrals_are_listed_for_receiver_and_sup
             .answer_referral(&officer, id, "close", "", &r4.version.to_string())
             .await
             .unwrap();
-        let other = actor(&t, "caseworker_copreti", Role::Caseworker, "COPRETI").await;
+        let other = t
+            .actor("caseworker_copreti", Role::Caseworker, "COPRETI")
+            .await;
         assert_eq!(
             t.app
                 .answer_referral(&other, id, "close", "", "5")
@@ -545,8 +517,10 @@ async fn deadlines_run_out_and_overdue_referrals_are_listed_for_receiver_and_sup
 #[tokio::test]
 async fn the_legal_track_needs_each_step_before_the_next() {
     for t in TestApp::all_with_demo().await {
-        let officer = actor(&t, "frontline_officer", Role::FrontlineOfficer, "MTPBA").await;
-        let justice = actor(&t, "justice", Role::Justice, "PROTEX").await;
+        let officer = t
+            .actor("frontline_officer", Role::FrontlineOfficer, "MTPBA")
+            .await;
+        let justice = t.actor("justice", Role::Justice, "PROTEX").await;
         let protex = t.institution_id("PROTEX").await;
         let area = t.area_id("17 de Noviembre").await;
         let c = t
@@ -554,7 +528,7 @@ async fn the_legal_track_needs_each_step_before_the_next() {
             .create_case(&officer, &case_input(area, &[protex], VICTIM))
             .await
             .unwrap();
-        let program = actor(&t, "program_staff", Role::ProgramStaff, "WI").await;
+        let program = t.actor("program_staff", Role::ProgramStaff, "WI").await;
         let steps0 = t.count("case_legal_step").await;
         let convictions0 = t
             .app
@@ -634,8 +608,10 @@ async fn the_legal_track_needs_each_step_before_the_next() {
 #[tokio::test]
 async fn the_export_is_k_anonymous_and_reports_suppression() {
     for t in TestApp::all_with_demo().await {
-        let officer = actor(&t, "frontline_officer", Role::FrontlineOfficer, "MTPBA").await;
-        let observer = actor(&t, "observer", Role::Observer, "USDOL").await;
+        let officer = t
+            .actor("frontline_officer", Role::FrontlineOfficer, "MTPBA")
+            .await;
+        let observer = t.actor("observer", Role::Observer, "USDOL").await;
         let area = t.area_id("17 de Noviembre").await;
         // The demo's cases are few and all different: every one of them is suppressed.
         let x0 = t.app.case_export(&observer, None).await.unwrap();
@@ -692,9 +668,11 @@ async fn the_export_is_k_anonymous_and_reports_suppression() {
 #[tokio::test]
 async fn closed_cases_lose_their_identifying_data_after_the_retention_period() {
     for t in TestApp::all_with_demo().await {
-        let officer = actor(&t, "frontline_officer", Role::FrontlineOfficer, "MTPBA").await;
+        let officer = t
+            .actor("frontline_officer", Role::FrontlineOfficer, "MTPBA")
+            .await;
         let area = t.area_id("17 de Noviembre").await;
-        let program = actor(&t, "program_staff", Role::ProgramStaff, "WI").await;
+        let program = t.actor("program_staff", Role::ProgramStaff, "WI").await;
         let victims0 = t.app.case_statistics(&program, None).await.unwrap().victims;
         let closed = t
             .app
@@ -746,7 +724,9 @@ async fn closed_cases_lose_their_identifying_data_after_the_retention_period() {
 async fn referrals_follow_the_guides_pathway_of_the_case_area_with_its_deadline() {
     for t in TestApp::all_with_demo().await {
         let n = t.name();
-        let officer = actor(&t, "frontline_officer", Role::FrontlineOfficer, "MTPBA").await;
+        let officer = t
+            .actor("frontline_officer", Role::FrontlineOfficer, "MTPBA")
+            .await;
         let prv = t.institution_id("PRV").await;
         // The barrio has no pathway of its own: it inherits Lomas de Zamora's.
         let area = t.area_id("17 de Noviembre").await;

@@ -11,47 +11,14 @@ use atlas_core::By;
 use atlas_core::cases_referral::ReferralInput;
 use atlas_core::results_dashboard::Dashboard;
 use atlas_core::results_sources::ModuleFigures;
-use atlas_domain::auth::{AccountInput, Actor, Role};
+use atlas_domain::auth::Role;
 use atlas_domain::cartography::{ActionInput, ExerciseInput};
 use atlas_domain::cases::{CaseInput, LegalStepInput, PersonInput, ScreeningInput};
 use atlas_domain::directory::CountryCode;
 use atlas_domain::results::Period;
-use atlas_testkit::{PASSWORD, TestApp};
+use atlas_testkit::TestApp;
 use axum::http::Method;
 use uuid::Uuid;
-
-async fn actor(t: &TestApp, username: &str, role: Role, acronym: &str) -> Actor {
-    let institution = t.institution_id(acronym).await;
-    let user_id = match atlas_store::auth::account_by_username(&t.app.db, username)
-        .await
-        .unwrap()
-    {
-        Some(a) => a.account_id,
-        None => {
-            t.app
-                .create_account(
-                    By::Operator,
-                    &AccountInput {
-                        username: username.into(),
-                        display_name: username.into(),
-                        role: role.as_str().into(),
-                        institution_id: institution.to_string(),
-                        password: PASSWORD.into(),
-                    },
-                )
-                .await
-                .unwrap()
-                .id
-        }
-    };
-    Actor {
-        user_id,
-        username: username.into(),
-        role,
-        institution_id: institution,
-        country: CountryCode::parse("AR").unwrap(),
-    }
-}
 
 fn case(area: Uuid, share: &[Uuid], on: &str) -> CaseInput {
     CaseInput {
@@ -153,9 +120,11 @@ async fn case_and_referral_sources_count_what_was_identified_and_sent_in_the_per
         let n = t.name();
         let before_h1 = t.app.module_figures(Some("AR"), &h1).await.unwrap();
         let before_h2 = t.app.module_figures(Some("AR"), &h2).await.unwrap();
-        let officer = actor(&t, "frontline_officer", Role::FrontlineOfficer, "MTPBA").await;
-        let caseworker = actor(&t, "caseworker", Role::Caseworker, "PRV").await;
-        let justice = actor(&t, "justice", Role::Justice, "PROTEX").await;
+        let officer = t
+            .actor("frontline_officer", Role::FrontlineOfficer, "MTPBA")
+            .await;
+        let caseworker = t.actor("caseworker", Role::Caseworker, "PRV").await;
+        let justice = t.actor("justice", Role::Justice, "PROTEX").await;
         let prv = t.institution_id("PRV").await;
         let protex = t.institution_id("PROTEX").await;
         let area = t.area_id("17 de Noviembre").await;
@@ -285,7 +254,7 @@ async fn case_and_referral_sources_count_what_was_identified_and_sent_in_the_per
             k["sources"]["cases_identified"]["status"], "recorded",
             "{n}"
         );
-        let observer = actor(&t, "observer", Role::Observer, "DYA").await;
+        let observer = t.actor("observer", Role::Observer, "DYA").await;
         let Dashboard::Country(dash) = t
             .app
             .dashboard(&observer, Some(&CountryCode::parse("AR").unwrap()), h1)
