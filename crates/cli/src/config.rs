@@ -44,6 +44,11 @@ pub struct Settings {
     /// Size in degrees of the grid generalised map features are snapped to when shown
     /// or exported (default 0.002, about 220 m).
     pub cartography_grid_degrees: f64,
+    /// Basemap tile server for the exercise page's map (`https://…/{z}/{x}/{y}.png`);
+    /// empty (the default): no basemap, the map is drawn from the data alone.
+    pub cartography_tile_url: String,
+    /// Attribution shown on the map with the tiles.
+    pub cartography_tile_attribution: String,
     /// Minimum working age per country for the child-labour screening, as
     /// `CC=years` pairs separated by commas (`AR=16,PY=14,LR=16,TH=15`); other
     /// countries use 15 (ILO C138).
@@ -55,6 +60,16 @@ pub struct Settings {
     pub case_retention_days: i64,
     /// Hours a receiver has to answer a referral when no pathway step gives a time.
     pub case_response_hours: i64,
+}
+
+/// The basemap tile server, if one is configured; a bad template stops the start.
+fn parse_tile_url(s: &str) -> anyhow::Result<Option<atlas_domain::cartography::TileServer>> {
+    if s.trim().is_empty() {
+        return Ok(None);
+    }
+    atlas_domain::cartography::TileServer::parse(s)
+        .map(Some)
+        .map_err(|why| anyhow::anyhow!("cartography_tile_url {why}"))
 }
 
 /// Loads settings from defaults, an optional TOML file and the environment.
@@ -80,6 +95,11 @@ pub fn load(file: Option<&Path>) -> anyhow::Result<Settings> {
         .set_default(
             "cartography_grid_degrees",
             atlas_domain::cartography::DEFAULT_GRID_DEGREES,
+        )?
+        .set_default("cartography_tile_url", "")?
+        .set_default(
+            "cartography_tile_attribution",
+            "© OpenStreetMap contributors",
         )?
         .set_default("case_minimum_ages", "AR=16,PY=14,LR=16,TH=15")?
         .set_default("case_k_anonymity", 11)?
@@ -122,6 +142,7 @@ pub fn load(file: Option<&Path>) -> anyhow::Result<Settings> {
         s.cartography_grid_degrees > 0.0 && s.cartography_grid_degrees <= 1.0,
         "cartography_grid_degrees must be above 0 and at most 1"
     );
+    parse_tile_url(&s.cartography_tile_url)?;
     parse_minimum_ages(&s.case_minimum_ages)?;
     anyhow::ensure!(
         (2..=1000).contains(&s.case_k_anonymity),
@@ -213,6 +234,8 @@ impl Settings {
             public_url: parse_public_url(&self.public_url)?,
             cartography: atlas_core::cartography::CartoSettings {
                 grid_degrees: self.cartography_grid_degrees,
+                tile_server: parse_tile_url(&self.cartography_tile_url)?,
+                tile_attribution: self.cartography_tile_attribution.trim().to_owned(),
             },
             cases: atlas_core::cases::CaseSettings {
                 child_labour: atlas_domain::cases::ChildLabourRules {
@@ -302,7 +325,21 @@ pub fn load_or_create_key(path: &Path) -> anyhow::Result<[u8; 32]> {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_public_url;
+    use super::{parse_public_url, parse_tile_url};
+
+    #[test]
+    fn a_bad_tile_url_stops_the_start_naming_the_key() {
+        assert_eq!(parse_tile_url(" ").unwrap(), None);
+        let ok = parse_tile_url("https://tile.openstreetmap.org/{z}/{x}/{y}.png").unwrap();
+        assert_eq!(ok.unwrap().origin, "https://tile.openstreetmap.org");
+        for bad in [
+            "http://tile.openstreetmap.org/{z}/{x}/{y}.png",
+            "https://tile.openstreetmap.org/{z}/{y}.png",
+        ] {
+            let e = parse_tile_url(bad).unwrap_err().to_string();
+            assert!(e.contains("cartography_tile_url"), "{e}");
+        }
+    }
 
     #[test]
     fn public_urls_are_absolute_http_without_query() {

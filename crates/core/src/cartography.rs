@@ -35,12 +35,18 @@ use uuid::Uuid;
 pub struct CartoSettings {
     /// Size in degrees of the grid generalised features are snapped to.
     pub grid_degrees: f64,
+    /// Basemap tiles under the exercise page's map when online; none by default.
+    pub tile_server: Option<atlas_domain::cartography::TileServer>,
+    /// Attribution shown on the map with the tiles.
+    pub tile_attribution: String,
 }
 
 impl Default for CartoSettings {
     fn default() -> Self {
         Self {
             grid_degrees: atlas_domain::cartography::DEFAULT_GRID_DEGREES,
+            tile_server: None,
+            tile_attribution: String::new(),
         }
     }
 }

@@ -1118,6 +1118,138 @@ impl Projection {
     }
 }
 
+/// A basemap tile server: a URL template with `{z}`, `{x}` and `{y}` over https, and
+/// its origin (what the page's Content-Security-Policy lets images come from).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TileServer {
+    pub template: String,
+    pub origin: String,
+}
+
+impl TileServer {
+    /// Parses the configured template; the error says what is wrong. Placeholders are
+    /// only allowed in the path, so the origin is fixed.
+    pub fn parse(s: &str) -> Result<Self, &'static str> {
+        let t = s.trim();
+        let rest = t
+            .strip_prefix("https://")
+            .ok_or("must start with https://")?;
+        let host_end = rest.find('/').ok_or("needs a path with {z}, {x} and {y}")?;
+        let host = &rest[..host_end];
+        let host_ok = !host.is_empty()
+            && host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':'));
+        if !host_ok {
+            return Err("needs a plain host name (no placeholders, user or spaces)");
+        }
+        for p in ["{z}", "{x}", "{y}"] {
+            if !rest.contains(p) {
+                return Err("must contain {z}, {x} and {y}");
+            }
+        }
+        let path = &rest[host_end..]
+            .replace("{z}", "")
+            .replace("{x}", "")
+            .replace("{y}", "");
+        let path_ok = path.chars().all(|c| {
+            c.is_ascii_alphanumeric()
+                || matches!(c, '/' | '.' | '-' | '_' | '~' | '?' | '=' | '&' | '%' | '@')
+        });
+        if !path_ok {
+            return Err(
+                "has characters not allowed in its path (only {z}, {x} and {y} as placeholders)",
+            );
+        }
+        Ok(Self {
+            template: t.to_owned(),
+            origin: format!("https://{host}"),
+        })
+    }
+
+    /// The URL of one tile.
+    pub fn url(&self, z: u32, x: u32, y: u32) -> String {
+        self.template
+            .replace("{z}", &z.to_string())
+            .replace("{x}", &x.to_string())
+            .replace("{y}", &y.to_string())
+    }
+}
+
+/// One basemap tile placed on the picture: zoom, column, row, and its box in pixels.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Tile {
+    pub z: u32,
+    pub x: u32,
+    pub y: u32,
+    /// Picture coordinates of the north-west corner, width and height.
+    pub px: (f64, f64, f64, f64),
+}
+
+/// Most tiles one map asks for.
+pub const MAX_TILES: usize = 36;
+
+fn tile_lon(x: f64, n: f64) -> f64 {
+    x / n * 360.0 - 180.0
+}
+
+fn tile_lat(y: f64, n: f64) -> f64 {
+    (std::f64::consts::PI * (1.0 - 2.0 * y / n))
+        .sinh()
+        .atan()
+        .to_degrees()
+}
+
+/// The Web Mercator tiles under a picture: the zoom whose tiles come closest to 256
+/// pixels wide at the picture's scale (lower while more than [`MAX_TILES`] would be
+/// needed), every tile that covers the picture, each placed by projecting its corners'
+/// lon/lat through `pr` (the equirectangular picture and the Mercator tiles agree to well
+/// under a pixel over a neighbourhood).
+pub fn tiles_for(pr: &Projection) -> Vec<Tile> {
+    let nw = pr.lonlat(0.0, 0.0);
+    let se = pr.lonlat(pr.width, pr.height);
+    let clamp_lat = |l: f64| l.clamp(-85.0511, 85.0511);
+    let px_per_lon = pr.k * pr.scale;
+    let mut z = ((360.0 * px_per_lon / 256.0).log2().round()).clamp(0.0, 19.0) as u32;
+    loop {
+        let n = f64::from(1u32 << z);
+        let col = |lon: f64| (((lon + 180.0) / 360.0 * n).floor()).clamp(0.0, n - 1.0) as u32;
+        let row = |lat: f64| {
+            let r = clamp_lat(lat).to_radians();
+            let y = (1.0 - (r.tan() + 1.0 / r.cos()).ln() / std::f64::consts::PI) / 2.0 * n;
+            y.floor().clamp(0.0, n - 1.0) as u32
+        };
+        let (x0, x1) = (col(nw.lon.max(-180.0)), col(se.lon.min(180.0)));
+        let (y0, y1) = (row(nw.lat), row(se.lat));
+        let count = ((x1 - x0 + 1) * (y1 - y0 + 1)) as usize;
+        if count > MAX_TILES && z > 0 {
+            z -= 1;
+            continue;
+        }
+        let mut out = Vec::with_capacity(count);
+        for y in y0..=y1 {
+            for x in x0..=x1 {
+                let (xf, yf) = (f64::from(x), f64::from(y));
+                let (ax, ay) = pr.xy(Pos {
+                    lon: tile_lon(xf, n),
+                    lat: tile_lat(yf, n),
+                });
+                let (bx, by) = pr.xy(Pos {
+                    lon: tile_lon(xf + 1.0, n),
+                    lat: tile_lat(yf + 1.0, n),
+                });
+                out.push(Tile {
+                    z,
+                    x,
+                    y,
+                    px: (ax, ay, bx - ax, by - ay),
+                });
+            }
+        }
+        return out;
+    }
+}
+
 string_enum!(
     /// The state of an action of the plan.
     ActionStatus {
@@ -1554,6 +1686,38 @@ mod tests {
         };
         assert_eq!(e.get("features[0]"), Some("carto-category-geometry"));
         assert_eq!(set.all().len(), DEFAULT_CATEGORIES.len() + 1);
+    }
+
+    #[test]
+    fn tile_urls_are_checked_and_tiles_cover_the_picture() {
+        let ts = TileServer::parse("https://tile.openstreetmap.org/{z}/{x}/{y}.png").unwrap();
+        assert_eq!(ts.origin, "https://tile.openstreetmap.org");
+        assert_eq!(
+            ts.url(17, 1, 2),
+            "https://tile.openstreetmap.org/17/1/2.png"
+        );
+        for bad in [
+            "http://tile.openstreetmap.org/{z}/{x}/{y}.png",
+            "https://tile.openstreetmap.org/{z}/{x}.png",
+            "https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png",
+            "https://tile.openstreetmap.org/{z}/{x}/{y}.png\" onload=\"x",
+            "https://tiles.example/{z}/{x}/{y}.png?key={key}",
+        ] {
+            assert!(TileServer::parse(bad).is_err(), "{bad}");
+        }
+        // The neighbourhood of the demo at its page scale: zoom 17, a handful of tiles
+        // whose union covers the picture.
+        let pr = Projection::fit((-58.4268, -34.7320, -58.4195, -34.7260), 640.0);
+        let ts = tiles_for(&pr);
+        assert!(!ts.is_empty() && ts.len() <= MAX_TILES);
+        assert!(ts.iter().all(|t| t.z == 17), "{ts:?}");
+        let min_x = ts.iter().map(|t| t.px.0).fold(f64::MAX, f64::min);
+        let max_x = ts.iter().map(|t| t.px.0 + t.px.2).fold(f64::MIN, f64::max);
+        assert!(min_x <= 0.0 && max_x >= pr.width, "{min_x} {max_x}");
+        // Tile (x, y) of a point at zoom 17 by the usual formula.
+        let n = f64::from(1u32 << 17);
+        let x = ((-58.4231 + 180.0) / 360.0 * n).floor() as u32;
+        assert!(ts.iter().any(|t| t.x == x));
     }
 
     #[test]

@@ -870,3 +870,74 @@ async fn an_exercise_adds_its_own_categories_with_sanitised_icons_used_by_map_an
         assert_eq!(category_count(&t, id).await, 1);
     }
 }
+
+fn tile_of(lon: f64, lat: f64, z: u32) -> (u32, u32) {
+    let n = f64::from(1u32 << z);
+    let x = ((lon + 180.0) / 360.0 * n).floor() as u32;
+    let r = lat.to_radians();
+    let y = ((1.0 - (r.tan() + 1.0 / r.cos()).ln() / std::f64::consts::PI) / 2.0 * n).floor();
+    (x, y as u32)
+}
+
+#[tokio::test]
+async fn a_configured_basemap_puts_tiles_under_the_exercise_map_and_its_origin_in_the_csp() {
+    let origin = "https://tile.openstreetmap.org";
+    let settings = atlas_core::Settings {
+        cartography: atlas_core::cartography::CartoSettings {
+            tile_server: Some(
+                atlas_domain::cartography::TileServer::parse(&format!(
+                    "{origin}/{{z}}/{{x}}/{{y}}.png"
+                ))
+                .unwrap(),
+            ),
+            tile_attribution: "© OpenStreetMap contributors".into(),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    for t in TestApp::all_with_demo_settings(settings).await {
+        let id = demo_exercise(&t).await;
+        t.app.set_plan_public(By::Operator, id, true).await.unwrap();
+        let mut c = t.signed_in("mapping_facilitator").await;
+        let r = c.get(&format!("/cartography/exercises/{id}")).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", t.name());
+        // The middle of 17 de Noviembre at zoom 17, under the layers.
+        let (x, y) = tile_of(-58.4231, -34.7290, 17);
+        let tile = format!("<image href=\"{origin}/17/{x}/{y}.png\"");
+        assert!(r.body.contains(&tile), "no tile {tile}");
+        assert!(r.body.find(&tile).unwrap() < r.body.find("class=\"layer ").unwrap());
+        assert!(r.body.contains("© OpenStreetMap contributors"));
+        let csp = r.header("content-security-policy").unwrap().to_owned();
+        assert!(
+            csp.contains(&format!("img-src 'self' data: {origin};")),
+            "{csp}"
+        );
+        assert_eq!(
+            csp.matches("https://").count(),
+            1,
+            "only the tile origin: {csp}"
+        );
+        // Not on the map picture, the plan, the public plan or the exports.
+        for p in [
+            format!("/cartography/exercises/{id}/map.svg"),
+            format!("/cartography/exercises/{id}/plan"),
+            format!("/plans/{id}"),
+            format!("/cartography/exercises/{id}/export/features.geojson"),
+        ] {
+            let r = c.get(&p).await;
+            assert!(!r.body.contains("openstreetmap"), "{p}");
+            let csp = r.header("content-security-policy").unwrap_or("");
+            assert!(!csp.contains(origin), "{p}: {csp}");
+        }
+    }
+    // Without the setting neither tiles nor the origin.
+    for t in TestApp::all_with_demo().await {
+        let id = demo_exercise(&t).await;
+        let mut c = t.signed_in("mapping_facilitator").await;
+        let r = c.get(&format!("/cartography/exercises/{id}")).await;
+        assert!(!r.body.contains("<image "));
+        assert!(!r.body.contains("class=\"basemap\""));
+        let csp = r.header("content-security-policy").unwrap();
+        assert!(!csp.contains("https://"), "{csp}");
+    }
+}

@@ -24,8 +24,9 @@ use atlas_domain::FieldErrors;
 use atlas_domain::cartography::{
     ActionInput, ActionStatus, ActionUpdateInput, CategoryInput, CategorySet, DEFAULT_CATEGORIES,
     Dimension, ExerciseInput, GeomKind, MAX_VERTICES, PlanLevel, PointInput, Pos, Projection,
-    Sensitivity, ShapeInput, WORKSHOP_GROUPS, WorkshopInput, bbox, check_range, format_budget,
-    format_vertices, parse_typed_vertices, parse_vertices, sketch_geometry,
+    Sensitivity, ShapeInput, TileServer, WORKSHOP_GROUPS, WorkshopInput, bbox, check_range,
+    format_budget, format_vertices, parse_typed_vertices, parse_vertices, sketch_geometry,
+    tiles_for,
 };
 use atlas_domain::directory::AreaLevel;
 use atlas_render::carto_map::{self, MapItem};
@@ -186,25 +187,48 @@ pub fn projection_of(v: &ExerciseView) -> Projection {
     Projection::fit(b, MAP_WIDTH)
 }
 
+/// The basemap tiles under a map and their attribution, as SVG.
+fn basemap(pr: &Projection, ts: &TileServer, attribution: &str) -> (String, String) {
+    let mut under = String::from("<g class=\"basemap\">");
+    for t in tiles_for(pr) {
+        let (x, y, w, h) = t.px;
+        under.push_str(&format!(
+            "<image href=\"{}\" x=\"{x:.1}\" y=\"{y:.1}\" width=\"{w:.1}\" height=\"{h:.1}\" preserveAspectRatio=\"none\"/>",
+            carto_map::esc(&ts.url(t.z, t.x, t.y))
+        ));
+    }
+    under.push_str("</g>");
+    let over = format!(
+        "<text class=\"attribution\" x=\"{:.0}\" y=\"{:.0}\" text-anchor=\"end\" font-size=\"10\" font-family=\"sans-serif\" fill=\"#333\">{}</text>",
+        pr.width - 4.0,
+        pr.height - 4.0,
+        carto_map::esc(attribution)
+    );
+    (under, over)
+}
+
 fn map_svg(
     s: &Shell,
     v: &ExerciseView,
     layers: &[Dimension],
     sketch: Option<(GeomKind, &[Pos])>,
+    tiles: Option<(&TileServer, &str)>,
 ) -> String {
     let pr = projection_of(v);
-    let extras = carto_map::Extras {
+    let (under, attribution) = tiles.map(|(ts, a)| basemap(&pr, ts, a)).unwrap_or_default();
+    let mut extras = carto_map::Extras {
         defs: v
             .categories
             .own
             .iter()
             .map(|o| carto_map::own_symbol(&o.code, &o.colour, &o.icon))
             .collect(),
-        under: String::new(),
+        under,
         over: sketch
             .map(|(k, ps)| carto_map::sketch(&pr, ps, k == GeomKind::Area))
             .unwrap_or_default(),
     };
+    extras.over.push_str(&attribution);
     let titles: Vec<String> = v
         .features
         .iter()
@@ -485,11 +509,19 @@ async fn exercise_page_drawing(
         }
         None => (None, None),
     };
+    // The basemap, when configured, goes on this page's inline map only: the picture
+    // the click forms use is an image, which loads nothing from elsewhere anyway.
+    let carto = &state.app.settings.cartography;
+    let tiles = carto
+        .tile_server
+        .as_ref()
+        .map(|t| (t, carto.tile_attribution.as_str()));
     let map = map_svg(
         &s,
         &v,
         &layers,
         sketch.as_ref().map(|(k, ps)| (*k, &ps[..])),
+        tiles,
     );
     let layer_links = Dimension::ALL
         .iter()
@@ -573,7 +605,18 @@ async fn exercise_page_drawing(
         v,
         s,
     };
-    render_status(status, &page)
+    let mut r = render_status(status, &page);
+    if let Some((t, _)) = tiles {
+        // Exactly the tile server's origin joins the images the page may load.
+        let csp = crate::http::CSP.replace(
+            "img-src 'self' data:",
+            &format!("img-src 'self' data: {}", t.origin),
+        );
+        if let Ok(h) = HeaderValue::from_str(&csp) {
+            r.headers_mut().insert(header::CONTENT_SECURITY_POLICY, h);
+        }
+    }
+    r
 }
 
 /// GET /cartography/exercises/{id}?layers=&imported=
@@ -602,7 +645,7 @@ pub async fn map_image(
     let kind = DrawReq::from_params(&p).kind;
     let vs = parse_vertices(p.get("v").unwrap_or("")).unwrap_or_default();
     let sketch = kind.map(|k| (k, &vs[..]));
-    let mut r = map_svg(&s, &v, &layers_of(&p), sketch).into_response();
+    let mut r = map_svg(&s, &v, &layers_of(&p), sketch, None).into_response();
     r.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("image/svg+xml"),
