@@ -8,6 +8,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod carto_network;
 pub mod cartography;
 pub mod cartography_demo;
 pub mod cases;

@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod carto_network;
 pub mod cartography;
 pub mod cases;
 pub mod certificate;
