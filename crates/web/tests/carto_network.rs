@@ -83,6 +83,8 @@ async fn bad_actors_and_relationships_name_the_field_and_write_nothing() {
         let actors = t.count("cartography_actor").await;
         let rels = t.count("cartography_relationship").await;
         let audits = t.audit("cartography.").await.len();
+        let actor_creates = t.audit("cartography.actor.create").await.len();
+        let rel_creates = t.audit("cartography.relationship.create").await.len();
         let mut c = t.signed_in("mapping_facilitator").await;
         let path = format!("/cartography/exercises/{ex}/actors");
         // Unknown institution, and one of another country.
@@ -155,8 +157,14 @@ async fn bad_actors_and_relationships_name_the_field_and_write_nothing() {
         let page = c.get(&format!("/cartography/exercises/{ex}/network")).await;
         assert!(page.body.contains("Comisión Provincial para la Prevención"));
         assert!(!page.body.contains("typed name is ignored"));
-        assert_eq!(t.audit("cartography.actor.create").await.len(), 4);
-        assert_eq!(t.audit("cartography.relationship.create").await.len(), 1);
+        assert_eq!(
+            t.audit("cartography.actor.create").await.len(),
+            actor_creates + 1
+        );
+        assert_eq!(
+            t.audit("cartography.relationship.create").await.len(),
+            rel_creates + 1
+        );
 
         // An actor with relationships is not removed; once they are gone it is.
         let r = c
@@ -575,5 +583,48 @@ async fn the_poster_keeps_the_map_rules_and_switches_layers() {
         assert_ne!(uses(&g, "market"), uses(&e, "market"));
         let g = o.get(&svg(generalised)).await.body;
         assert_eq!(uses(&g, "market"), uses(&s, "market"));
+    }
+}
+
+#[tokio::test]
+async fn the_demo_network_of_17_de_noviembre_has_its_connectors_a_conflict_and_an_isolated_actor() {
+    for t in TestApp::all_with_demo().await {
+        let demo = atlas_core::store::cartography::list_exercises(&t.app.db, Some("AR"))
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|e| e.name == "Mapeo participativo 17 de Noviembre")
+            .unwrap()
+            .exercise_id;
+        let v = atlas_core::store::carto_network::list_actors(&t.app.db, demo)
+            .await
+            .unwrap();
+        assert_eq!(v.len(), 13, "{}", t.name());
+        assert!(
+            v.iter()
+                .any(|a| a.label == "Reclutador" && a.kind == "role")
+        );
+        assert!(
+            v.iter()
+                .any(|a| a.label == "Municipalidad de Lomas de Zamora" && a.kind == "institution")
+        );
+        let r = atlas_core::store::carto_network::list_relationships(&t.app.db, demo)
+            .await
+            .unwrap();
+        assert_eq!(r.len(), 16);
+        assert!(r.iter().any(|x| x.kind == "conflict"));
+        let mut o = t.signed_in("observer").await;
+        let page = o
+            .get(&format!("/cartography/exercises/{demo}/network"))
+            .await;
+        assert_eq!(page.status, StatusCode::OK);
+        let iso = &page.body[page.body.find("class=\"isolated\"").unwrap()..];
+        assert!(iso[..iso.find("</ul>").unwrap()].contains("Puesteros de la feria"));
+        let key = &page.body[page.body.find("Key connectors").unwrap()..];
+        assert!(key[..key.find("</ol>").unwrap()].contains("Comisión Provincial"));
+        let poster = o
+            .get(&format!("/cartography/exercises/{demo}/poster.svg"))
+            .await;
+        assert!(poster.body.contains("Puesteros de la feria"));
     }
 }
