@@ -17,7 +17,7 @@ use atlas_domain::audit::NewEvent;
 use atlas_domain::auth::{Action, Actor, Owner, Role, authorize, authorize_create, list_scope};
 use atlas_domain::cartography::{
     ActionDraft, ActionInput, ActionStatus, ActionUpdateInput, Category, ExerciseDraft,
-    ExerciseInput, FeatureDraft, Geometry, PointInput, Pos, Sensitivity, WorkshopDraft,
+    ExerciseInput, FeatureDraft, Geometry, PointInput, Pos, Sensitivity, ShapeInput, WorkshopDraft,
     WorkshopInput, category, parse_geometry, parse_update, rolled_progress, shown_geometry,
 };
 use atlas_domain::directory::{CountryCode, parse_version};
@@ -399,7 +399,32 @@ impl App {
         let mut tx = self.db.begin().await?;
         self.exercise_to_manage(&mut tx, by, exercise).await?;
         let d = FeatureDraft::point(input)?;
-        let row = Self::feature_row(&d, exercise, now);
+        Self::create_feature(tx, by, exercise, &d, now).await
+    }
+
+    /// Adds a line or area drawn on the map (or typed vertex by vertex): the vertices
+    /// are validated like an import's geometry, an area closed automatically.
+    pub async fn add_shape(
+        &self,
+        by: By<'_>,
+        exercise: Uuid,
+        input: &ShapeInput,
+    ) -> Result<FeatureRow> {
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        self.exercise_to_manage(&mut tx, by, exercise).await?;
+        let d = FeatureDraft::shape(input)?;
+        Self::create_feature(tx, by, exercise, &d, now).await
+    }
+
+    async fn create_feature(
+        mut tx: atlas_store::Tx,
+        by: By<'_>,
+        exercise: Uuid,
+        d: &FeatureDraft,
+        now: time::OffsetDateTime,
+    ) -> Result<FeatureRow> {
+        let row = Self::feature_row(d, exercise, now);
         st::insert_feature(&mut tx, &row).await?;
         st_audit::append(
             &mut tx,
@@ -410,8 +435,10 @@ impl App {
                 "cartography_feature",
                 row.feature_id,
                 format!(
-                    "exercise={exercise} category={} sensitivity={}",
-                    row.category, row.sensitivity
+                    "exercise={exercise} category={} kind={} sensitivity={}",
+                    row.category,
+                    d.geometry.kind().as_str(),
+                    row.sensitivity
                 ),
             ),
         )

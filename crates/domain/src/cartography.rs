@@ -467,6 +467,171 @@ impl FeatureDraft {
     }
 }
 
+/// Most vertices a drawn line or area may have.
+pub const MAX_VERTICES: usize = 300;
+
+/// Parses the compact vertex list a drawing carries between requests
+/// (`lon,lat;lon,lat`). It comes back from the browser, so every position is checked
+/// again each time; the error is a Fluent key.
+pub fn parse_vertices(s: &str) -> Result<Vec<Pos>, &'static str> {
+    let t = s.trim();
+    if t.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::new();
+    for pair in t.split(';') {
+        if out.len() >= MAX_VERTICES {
+            return Err("carto-vertices-too-many");
+        }
+        let (lon, lat) = pair.split_once(',').ok_or("carto-vertices-invalid")?;
+        let num = |x: &str| {
+            x.trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite())
+                .ok_or("carto-vertices-invalid")
+        };
+        out.push(check_range(num(lon)?, num(lat)?)?);
+    }
+    Ok(out)
+}
+
+/// The compact vertex list of [`parse_vertices`], six decimals (about 10 cm).
+pub fn format_vertices(ps: &[Pos]) -> String {
+    ps.iter()
+        .map(|p| format!("{:.6},{:.6}", p.lon, p.lat))
+        .collect::<Vec<_>>()
+        .join(";")
+}
+
+/// Parses typed vertices, one `lon lat` per line (a comma between them is accepted
+/// too; blank lines are skipped). A bad line is named by its number (from 1).
+pub fn parse_typed_vertices(s: &str) -> Result<Vec<Pos>, (usize, &'static str)> {
+    let mut out = Vec::new();
+    for (n, line) in s.lines().enumerate() {
+        let t = line.trim();
+        if t.is_empty() {
+            continue;
+        }
+        if out.len() >= MAX_VERTICES {
+            return Err((n + 1, "carto-vertices-too-many"));
+        }
+        let parts: Vec<&str> = t
+            .split(|c: char| c.is_whitespace() || c == ',' || c == ';')
+            .filter(|x| !x.is_empty())
+            .collect();
+        let nums: Vec<f64> = parts
+            .iter()
+            .filter_map(|x| x.parse::<f64>().ok().filter(|v| v.is_finite()))
+            .collect();
+        if parts.len() != 2 || nums.len() != 2 {
+            return Err((n + 1, "carto-vertices-invalid"));
+        }
+        out.push(check_range(nums[0], nums[1]).map_err(|k| (n + 1, k))?);
+    }
+    Ok(out)
+}
+
+/// The geometry of a drawing: a line of at least two positions, or an area of at least
+/// three distinct ones, closed here and with a non-zero area. Repeated clicks on the
+/// same place count once. The result goes through [`parse_geometry`], the same
+/// validation as imports (ranges, closed rings, self-intersection).
+pub fn sketch_geometry(kind: GeomKind, ps: &[Pos]) -> Result<Geometry, &'static str> {
+    let mut v: Vec<Pos> = Vec::with_capacity(ps.len() + 1);
+    for p in ps {
+        check_range(p.lon, p.lat)?;
+        if v.last() != Some(p) {
+            v.push(*p);
+        }
+    }
+    let g = match kind {
+        GeomKind::Point => return Err("carto-category-geometry"),
+        GeomKind::Line => {
+            if v.len() < 2 {
+                return Err("carto-geom-line");
+            }
+            Geometry::LineString(v)
+        }
+        GeomKind::Area => {
+            if v.len() > 1 && v.first() == v.last() {
+                v.pop();
+            }
+            let mut distinct: Vec<Pos> = Vec::new();
+            for p in &v {
+                if !distinct.contains(p) {
+                    distinct.push(*p);
+                }
+            }
+            if distinct.len() < 3 {
+                return Err("carto-geom-area-few");
+            }
+            let twice_area: f64 = (0..v.len())
+                .map(|i| {
+                    let (a, b) = (v[i], v[(i + 1) % v.len()]);
+                    a.lon * b.lat - b.lon * a.lat
+                })
+                .sum();
+            v.push(v[0]);
+            // Crossing edges first: a bow tie's halves cancel out to no surface too.
+            let g = parse_geometry(&Geometry::Polygon(vec![v]).to_json())?;
+            if twice_area.abs() < 1e-14 {
+                return Err("carto-geom-area-empty");
+            }
+            return Ok(g);
+        }
+    };
+    parse_geometry(&g.to_json())
+}
+
+/// A drawn line or area with its feature form.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct ShapeInput {
+    /// `line` or `area`.
+    pub kind: String,
+    /// The compact vertex list.
+    pub vertices: String,
+    pub category: String,
+    pub description: String,
+    pub sensitivity: String,
+}
+
+impl FeatureDraft {
+    /// Parses a drawn shape and its form, one message per field (`vertices` for the
+    /// geometry).
+    pub fn shape(i: &ShapeInput) -> Result<Self, Error> {
+        let mut e = FieldErrors::new();
+        let kind = match GeomKind::parse(&i.kind) {
+            Some(k @ (GeomKind::Line | GeomKind::Area)) => Some(k),
+            _ => {
+                e.add("kind", "field-choice");
+                None
+            }
+        };
+        let geometry = kind.and_then(|k| {
+            match parse_vertices(&i.vertices).and_then(|ps| sketch_geometry(k, &ps)) {
+                Ok(g) => Some(g),
+                Err(key) => {
+                    e.add("vertices", key);
+                    None
+                }
+            }
+        });
+        let category = kind.and_then(|k| category_for(&i.category, k, "category", &mut e));
+        let description = description(&i.description, "description", &mut e);
+        let sensitivity = sensitivity(&i.sensitivity, "sensitivity", &mut e);
+        match (category, geometry) {
+            (Some(category), Some(geometry)) if e.is_empty() => Ok(FeatureDraft {
+                category,
+                geometry,
+                description,
+                sensitivity,
+            }),
+            _ => Err(Error::Invalid(e)),
+        }
+    }
+}
+
 /// Default size of the grid generalised features are snapped to, in degrees (about
 /// 220 m of latitude): coarse enough that a house cannot be told from its block, fine
 /// enough that the feature stays in its neighbourhood.
@@ -1083,6 +1248,69 @@ mod tests {
         assert_eq!(e.get("lon"), Some("carto-geom-range"));
         assert_eq!(e.get("lat"), Some("carto-geom-position"));
         assert_eq!(e.get("category"), Some("carto-category-geometry"));
+    }
+
+    #[test]
+    fn a_drawing_is_checked_every_time_and_areas_close_themselves() {
+        let p = |lon: f64, lat: f64| Pos { lon, lat };
+        let sq = [p(0.0, 0.0), p(1.0, 0.0), p(1.0, 1.0), p(0.0, 1.0)];
+        let text = format_vertices(&sq);
+        assert_eq!(parse_vertices(&text).unwrap(), sq.to_vec());
+        assert_eq!(parse_vertices("1,2;x,3"), Err("carto-vertices-invalid"));
+        assert_eq!(parse_vertices("1,2;181,3"), Err("carto-geom-range"));
+        assert_eq!(parse_vertices("NaN,1"), Err("carto-vertices-invalid"));
+        assert_eq!(parse_vertices(""), Ok(vec![]));
+        let many = vec!["0,0"; MAX_VERTICES + 1].join(";");
+        assert_eq!(parse_vertices(&many), Err("carto-vertices-too-many"));
+        assert_eq!(
+            parse_typed_vertices("-58.42 -34.73\n\n-58.41, -34.72\n"),
+            Ok(vec![p(-58.42, -34.73), p(-58.41, -34.72)])
+        );
+        assert_eq!(
+            parse_typed_vertices("1 2\n3\n"),
+            Err((2, "carto-vertices-invalid"))
+        );
+        // An area is closed here; a line needs two distinct positions.
+        let Geometry::Polygon(r) = sketch_geometry(GeomKind::Area, &sq).unwrap() else {
+            panic!("not a polygon")
+        };
+        assert_eq!(r[0].len(), 5);
+        assert_eq!(r[0].first(), r[0].last());
+        assert_eq!(
+            sketch_geometry(GeomKind::Line, &[p(1.0, 1.0), p(1.0, 1.0)]),
+            Err("carto-geom-line")
+        );
+        assert_eq!(
+            sketch_geometry(GeomKind::Area, &[p(0.0, 0.0), p(1.0, 0.0), p(0.0, 0.0)]),
+            Err("carto-geom-area-few")
+        );
+        assert_eq!(
+            sketch_geometry(GeomKind::Area, &[p(0.0, 0.0), p(1.0, 1.0), p(2.0, 2.0)]),
+            Err("carto-geom-area-empty")
+        );
+        let bow = [p(0.0, 0.0), p(1.0, 1.0), p(1.0, 0.0), p(0.0, 1.0)];
+        assert_eq!(
+            sketch_geometry(GeomKind::Area, &bow),
+            Err("carto-geom-self-intersection")
+        );
+        // The form: a point category cannot take a line.
+        let Err(Error::Invalid(e)) = FeatureDraft::shape(&ShapeInput {
+            kind: "line".into(),
+            vertices: "0,0;1,1".into(),
+            category: "school".into(),
+            ..Default::default()
+        }) else {
+            panic!("accepted")
+        };
+        assert_eq!(e.get("category"), Some("carto-category-geometry"));
+        let d = FeatureDraft::shape(&ShapeInput {
+            kind: "area".into(),
+            vertices: text,
+            category: "dump".into(),
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(d.geometry.kind(), GeomKind::Area);
     }
 
     #[test]

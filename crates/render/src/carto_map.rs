@@ -90,6 +90,74 @@ pub fn svg(
     layers: &[&str],
     label: &str,
 ) -> String {
+    svg_with(
+        pr,
+        boundary,
+        items,
+        symbols,
+        layers,
+        label,
+        &Extras::default(),
+    )
+}
+
+/// What a page adds to the map, as SVG markup it built itself: `under` is drawn below
+/// the boundary and the layers (basemap tiles), `over` above them (a drawing in
+/// progress).
+#[derive(Debug, Clone, Default)]
+pub struct Extras {
+    pub under: String,
+    pub over: String,
+}
+
+/// A line or area being drawn, in a style of its own: dashed segments, the closing
+/// segment of an area fainter, every vertex a ring and the last one filled.
+pub fn sketch(pr: &Projection, ps: &[Pos], area: bool) -> String {
+    let mut s = String::from("<g class=\"sketch\">");
+    if ps.len() >= 2 {
+        let _ = write!(
+            s,
+            "<path d=\"{}\" fill=\"{}\" fill-opacity=\"0.15\" stroke=\"#c2185b\" stroke-width=\"2.5\" stroke-dasharray=\"6 3\"/>",
+            path_of(pr, ps, false),
+            if area && ps.len() >= 3 {
+                "#c2185b"
+            } else {
+                "none"
+            }
+        );
+        if area && ps.len() >= 3 {
+            let close = [ps[ps.len() - 1], ps[0]];
+            let _ = write!(
+                s,
+                "<path d=\"{}\" fill=\"none\" stroke=\"#c2185b\" stroke-width=\"1.5\" stroke-dasharray=\"2 3\" opacity=\"0.6\"/>",
+                path_of(pr, &close, false)
+            );
+        }
+    }
+    for (i, p) in ps.iter().enumerate() {
+        let (x, y) = pr.xy(*p);
+        let last = i + 1 == ps.len();
+        let _ = write!(
+            s,
+            "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"{}\" fill=\"{}\" stroke=\"#c2185b\" stroke-width=\"2\"/>",
+            if last { 5 } else { 4 },
+            if last { "#c2185b" } else { "#fff" }
+        );
+    }
+    s.push_str("</g>");
+    s
+}
+
+/// [`svg`] with what a page adds under and over the layers.
+pub fn svg_with(
+    pr: &Projection,
+    boundary: &[Vec<Pos>],
+    items: &[MapItem<'_>],
+    symbols: &[(&str, &str)],
+    layers: &[&str],
+    label: &str,
+    extras: &Extras,
+) -> String {
     let (w, h) = (pr.width, pr.height);
     let mut s = String::with_capacity(4096 + items.len() * 160);
     let _ = write!(
@@ -106,11 +174,18 @@ pub fn svg(
         s,
         "<rect width=\"{w:.0}\" height=\"{h:.0}\" fill=\"#f7f5ef\"/>"
     );
+    s.push_str(&extras.under);
     for ring in boundary {
         let _ = write!(
             s,
-            "<path class=\"boundary\" d=\"{}\" fill=\"#fff\" stroke=\"#333\" stroke-width=\"2\" stroke-dasharray=\"6 3\"/>",
-            path_of(pr, ring, true)
+            "<path class=\"boundary\" d=\"{}\" fill=\"{}\" stroke=\"#333\" stroke-width=\"2\" stroke-dasharray=\"6 3\"/>",
+            path_of(pr, ring, true),
+            // Over a basemap the boundary is an outline only.
+            if extras.under.is_empty() {
+                "#fff"
+            } else {
+                "none"
+            }
         );
     }
     for layer in layers {
@@ -152,6 +227,7 @@ pub fn svg(
         }
         s.push_str("</g>");
     }
+    s.push_str(&extras.over);
     // North arrow, top right.
     let nx = w - 24.0;
     let _ = write!(

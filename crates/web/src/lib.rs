@@ -383,6 +383,10 @@ pub fn app(state: AppState) -> Router {
             post(pages::cartography::add_point),
         )
         .route(
+            "/cartography/exercises/{id}/shapes",
+            post(pages::cartography::add_shape),
+        )
+        .route(
             "/cartography/exercises/{id}/workshops",
             post(pages::cartography::add_workshop),
         )

@@ -556,6 +556,9 @@ async fn cartography_pages_render_in_three_languages_with_csrf_and_within_budget
             "/cartography".to_owned(),
             format!("/cartography/exercises/{id}"),
             format!("/cartography/exercises/{id}?layers=social,cultural"),
+            format!(
+                "/cartography/exercises/{id}?draw=area&v=-58.425,-34.731;-58.421,-34.731;-58.421,-34.727&op=finish"
+            ),
             format!("/cartography/exercises/{id}/plan"),
             format!("/plans/{id}"),
         ];
@@ -589,5 +592,152 @@ async fn cartography_pages_render_in_three_languages_with_csrf_and_within_budget
             .await;
         assert!(r.body.contains("class=\"layer d-social\""));
         assert!(!r.body.contains("class=\"layer d-economic\""));
+    }
+}
+
+/// The value of the first hidden input `name` after `from` in a page.
+fn hidden(body: &str, from: &str, name: &str) -> String {
+    let start = body
+        .find(from)
+        .unwrap_or_else(|| panic!("{from} not in page"));
+    let rest = &body[start..];
+    let k = format!("type=\"hidden\" name=\"{name}\" value=\"");
+    let i = rest.find(&k).unwrap_or_else(|| panic!("no hidden {name}")) + k.len();
+    rest[i..i + rest[i..].find('"').unwrap()].to_owned()
+}
+
+#[tokio::test]
+async fn an_area_is_drawn_click_by_click_checked_and_saved_like_an_import() {
+    for t in TestApp::all_with_demo().await {
+        let id = demo_exercise(&t).await;
+        let before = feature_count(&t, id).await;
+        let mut c = t.signed_in("mapping_facilitator").await;
+        let base = format!("/cartography/exercises/{id}");
+        let page = c.get(&format!("{base}?draw=area")).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", t.name());
+        assert!(page.body.contains("id=\"draw\""));
+        // Four clicks and one undone: each page carries the vertices back.
+        let mut v = String::new();
+        for (x, y) in [(250, 250), (390, 250), (390, 350), (100, 100), (250, 350)] {
+            let r = c
+                .get(&format!("{base}?draw=area&v={v}&map.x={x}&map.y={y}"))
+                .await;
+            assert_eq!(r.status, StatusCode::OK);
+            v = hidden(&r.body, "id=\"draw\"", "v");
+            if (x, y) == (100, 100) {
+                let r = c.get(&format!("{base}?draw=area&v={v}&op=undo")).await;
+                v = hidden(&r.body, "id=\"draw\"", "v");
+            }
+        }
+        assert_eq!(v.split(';').count(), 4, "{v}");
+        // The sketch is drawn on the picture the next click goes to.
+        let svg = c.get(&format!("{base}/map.svg?draw=area&v={v}")).await.body;
+        assert!(svg.contains("class=\"sketch\""));
+        assert_eq!(svg.matches("<circle cx=").count(), 4);
+        // A tampered vertex list is dropped with a message, never trusted.
+        let r = c.get(&format!("{base}?draw=area&v=1,2;x,3")).await;
+        assert_eq!(hidden(&r.body, "id=\"draw\"", "v"), "");
+        assert!(r.body.contains("The vertices could not be read"));
+        // Finish shows the feature form with area categories only.
+        let r = c.get(&format!("{base}?draw=area&v={v}&op=finish")).await;
+        let form = &r.body[r.body.find("/shapes\"").expect("feature form")..];
+        let form = &form[..form.find("</form>").unwrap()];
+        assert!(form.contains("value=\"dump\"") && !form.contains("value=\"school\""));
+        assert_eq!(hidden(&r.body, "/shapes\"", "vertices"), v);
+        // A bow tie is refused with a clear message and nothing is written.
+        let (w, e) = (-58.4250, -58.4210);
+        let (s, n) = (-34.7310, -34.7270);
+        let bow = format!("{w},{s};{e},{n};{e},{s};{w},{n}");
+        let r = c
+            .post_form(
+                &format!("{base}/shapes"),
+                &[("kind", "area"), ("vertices", &bow), ("category", "dump")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains("The polygon crosses itself"), "{}", r.body);
+        // A point category for an area, and a line of one position, are refused too.
+        let r = c
+            .post_form(
+                &format!("{base}/shapes"),
+                &[("kind", "area"), ("vertices", &v), ("category", "school")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains("does not allow this kind of geometry"));
+        let r = c
+            .post_form(
+                &format!("{base}/shapes"),
+                &[
+                    ("kind", "line"),
+                    ("vertices", "-58.42,-34.73"),
+                    ("category", "route"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains("A line needs at least two positions"));
+        assert_eq!(feature_count(&t, id).await, before);
+        // The good one is saved, closed, and audited as a feature creation.
+        let r = c
+            .post_form(
+                &format!("{base}/shapes"),
+                &[
+                    ("kind", "area"),
+                    ("vertices", &v),
+                    ("category", "dump"),
+                    ("description", "Basural nuevo"),
+                    ("sensitivity", "public"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let fs = atlas_core::store::cartography::list_features(&t.app.db, id)
+            .await
+            .unwrap();
+        let added = fs
+            .iter()
+            .find(|f| f.description == "Basural nuevo")
+            .unwrap();
+        let g: serde_json::Value = serde_json::from_str(&added.geometry).unwrap();
+        assert_eq!(g["type"], "Polygon");
+        let ring = g["coordinates"][0].as_array().unwrap();
+        assert_eq!(ring.len(), 5);
+        assert_eq!(ring[0], ring[4]);
+        let audit = t.audit("cartography.feature.create").await;
+        assert_eq!(audit.len(), 1);
+        assert!(
+            audit[0].summary.contains("kind=area"),
+            "{}",
+            audit[0].summary
+        );
+        // Typed vertices make a line as well.
+        let typed = "-58.4250 -34.7300\n-58.4230 -34.7290\n";
+        let r = c
+            .get(&format!(
+                "{base}?draw=line&op=typed&typed={}",
+                typed.replace(' ', "+").replace('\n', "%0A")
+            ))
+            .await;
+        assert_eq!(hidden(&r.body, "id=\"draw\"", "v").split(';').count(), 2);
+        let r = c
+            .get(&format!(
+                "{base}?draw=line&op=typed&typed=-58.42+-34.73%0Anope"
+            ))
+            .await;
+        assert!(r.body.contains("Line 2"), "the bad typed line is named");
+        // Observers get no drawing mode; another country's user gets nothing.
+        let mut o = t.signed_in("observer").await;
+        let r = o.get(&format!("{base}?draw=area")).await;
+        assert!(!r.body.contains("id=\"draw\""));
+        let mut th = t.signed_in("official_th").await;
+        let r = th
+            .post_form(
+                &format!("{base}/shapes"),
+                &[("kind", "area"), ("vertices", &v), ("category", "dump")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        assert_eq!(feature_count(&t, id).await, before + 1);
     }
 }

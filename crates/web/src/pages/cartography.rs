@@ -4,6 +4,12 @@
 //! `<input type=image>` whose x/y the server turns back into lon/lat), record a workshop,
 //! import GeoJSON or CSV (every bad feature or row listed, nothing written) and edit or
 //! remove features; exports; the joint action plan and its public read-only page.
+//!
+//! Lines and areas are drawn without script: in drawing mode (`?draw=line|area`) a GET
+//! form around the map picture adds a vertex per click, undoes, clears or takes typed
+//! vertices; the vertices travel in a hidden field as `lon,lat;lon,lat` and are parsed
+//! again on every request. "Finish" checks the shape and shows the feature form, whose
+//! POST goes through the same validation as imports.
 
 use super::{FormState, Shell, err, render, render_status};
 use crate::AppState;
@@ -17,8 +23,9 @@ use atlas_domain::Error as RuleError;
 use atlas_domain::FieldErrors;
 use atlas_domain::cartography::{
     ActionInput, ActionStatus, ActionUpdateInput, DEFAULT_CATEGORIES, Dimension, ExerciseInput,
-    PlanLevel, PointInput, Pos, Projection, Sensitivity, WORKSHOP_GROUPS, WorkshopInput, bbox,
-    format_budget,
+    GeomKind, MAX_VERTICES, PlanLevel, PointInput, Pos, Projection, Sensitivity, ShapeInput,
+    WORKSHOP_GROUPS, WorkshopInput, bbox, check_range, format_budget, format_vertices,
+    parse_typed_vertices, parse_vertices, sketch_geometry,
 };
 use atlas_domain::directory::AreaLevel;
 use atlas_render::carto_map::{self, MapItem};
@@ -179,8 +186,19 @@ pub fn projection_of(v: &ExerciseView) -> Projection {
     Projection::fit(b, MAP_WIDTH)
 }
 
-fn map_svg(s: &Shell, v: &ExerciseView, layers: &[Dimension]) -> String {
+fn map_svg(
+    s: &Shell,
+    v: &ExerciseView,
+    layers: &[Dimension],
+    sketch: Option<(GeomKind, &[Pos])>,
+) -> String {
     let pr = projection_of(v);
+    let extras = carto_map::Extras {
+        under: String::new(),
+        over: sketch
+            .map(|(k, ps)| carto_map::sketch(&pr, ps, k == GeomKind::Area))
+            .unwrap_or_default(),
+    };
     let titles: Vec<String> = v
         .features
         .iter()
@@ -210,14 +228,136 @@ fn map_svg(s: &Shell, v: &ExerciseView, layers: &[Dimension]) -> String {
         .map(|c| (c.code, c.colour))
         .collect();
     let ls: Vec<&str> = layers.iter().map(|d| d.as_str()).collect();
-    carto_map::svg(
+    carto_map::svg_with(
         &pr,
         &v.boundary,
         &items,
         &symbols,
         &ls,
         &s.t1("carto-map-label", "area", &v.area.name),
+        &extras,
     )
+}
+
+/// A request of the drawing mode: the kind being drawn, the vertices so far (as the
+/// browser sent them back), a click on the map, the button pressed and typed vertices.
+#[derive(Debug, Default)]
+struct DrawReq {
+    kind: Option<GeomKind>,
+    vertices: String,
+    click: Option<(f64, f64)>,
+    op: String,
+    typed: String,
+}
+
+impl DrawReq {
+    fn from_params(p: &Params) -> Self {
+        let g = |k: &str| p.0.get(k).cloned().unwrap_or_default();
+        let click = match (
+            g("map.x").trim().parse::<f64>(),
+            g("map.y").trim().parse::<f64>(),
+        ) {
+            (Ok(x), Ok(y)) => Some((x, y)),
+            _ => None,
+        };
+        Self {
+            kind: match GeomKind::parse(&g("draw")) {
+                Some(k @ (GeomKind::Line | GeomKind::Area)) => Some(k),
+                _ => None,
+            },
+            vertices: g("v"),
+            click,
+            op: g("op"),
+            typed: g("typed"),
+        }
+    }
+}
+
+/// The drawing mode as the page shows it.
+pub struct DrawState {
+    pub kind: &'static str,
+    pub vertices: String,
+    pub count: usize,
+    /// Translated message when the last step was refused.
+    pub error: Option<String>,
+    /// The vertices make a valid shape and the feature form is shown.
+    pub finish: bool,
+    /// The vertices as `lon lat` lines, for the keyboard alternative.
+    pub typed: String,
+    /// The map picture with the drawing, for the click form.
+    pub image: String,
+}
+
+/// Applies one step of the drawing (click, undo, clear, typed vertices, finish). The
+/// vertices are parsed again every time; a list that does not parse is dropped with a
+/// message.
+fn draw_state(
+    s: &Shell,
+    pr: &Projection,
+    req: &DrawReq,
+    kind: GeomKind,
+    id: Uuid,
+    layers: &str,
+) -> (DrawState, Vec<Pos>) {
+    let mut error = None;
+    let mut vs = parse_vertices(&req.vertices).unwrap_or_else(|k| {
+        error = Some(s.t(k));
+        Vec::new()
+    });
+    match req.op.as_str() {
+        "undo" => {
+            vs.pop();
+        }
+        "clear" => vs.clear(),
+        "typed" => match parse_typed_vertices(&req.typed) {
+            Ok(t) => vs = t,
+            Err((n, k)) => {
+                error = Some(format!("{}: {}", s.t1("carto-typed-line", "n", n), s.t(k)))
+            }
+        },
+        _ => {}
+    }
+    if let Some((x, y)) = req.click {
+        let inside = (0.0..=pr.width).contains(&x) && (0.0..=pr.height).contains(&y);
+        let p = pr.lonlat(x, y);
+        if vs.len() >= MAX_VERTICES {
+            error = Some(s.t("carto-vertices-too-many"));
+        } else if !inside {
+            error = Some(s.t("carto-vertices-invalid"));
+        } else {
+            match check_range(p.lon, p.lat) {
+                Ok(p) => vs.push(p),
+                Err(k) => error = Some(s.t(k)),
+            }
+        }
+    }
+    let finish = req.op == "finish"
+        && error.is_none()
+        && match sketch_geometry(kind, &vs) {
+            Ok(_) => true,
+            Err(k) => {
+                error = Some(s.t(k));
+                false
+            }
+        };
+    let vertices = format_vertices(&vs);
+    let state = DrawState {
+        kind: kind.as_str(),
+        count: vs.len(),
+        error,
+        finish,
+        typed: vs
+            .iter()
+            .map(|p| format!("{:.6} {:.6}", p.lon, p.lat))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        image: format!(
+            "/cartography/exercises/{id}/map.svg?layers={layers}&draw={}&v={vertices}",
+            kind.as_str()
+        ),
+        vertices,
+    };
+    (state, vs)
 }
 
 /// One row of the features table.
@@ -274,6 +414,8 @@ struct ExercisePage {
     import: FormState,
     import_errors: Vec<String>,
     imported: Option<i64>,
+    draw: Option<DrawState>,
+    shape: FormState,
 }
 
 /// Forms of the exercise page when one comes back rejected.
@@ -283,6 +425,7 @@ struct Forms {
     workshop: FormState,
     import: FormState,
     import_errors: Vec<String>,
+    shape: FormState,
 }
 
 async fn exercise_page(
@@ -293,13 +436,38 @@ async fn exercise_page(
     forms: Forms,
     status: StatusCode,
 ) -> Response {
+    exercise_page_drawing(state, u, id, p, &DrawReq::from_params(p), forms, status).await
+}
+
+async fn exercise_page_drawing(
+    state: &AppState,
+    u: &UserCtx,
+    id: Uuid,
+    p: &Params,
+    req: &DrawReq,
+    forms: Forms,
+    status: StatusCode,
+) -> Response {
     let v = match state.app.carto_exercise(u.actor(), id).await {
         Ok(v) => v,
         Err(e) => return err(e),
     };
     let s = Shell::new(&u.ctx, "carto-exercise").titled(&v.exercise.name);
     let layers = layers_of(p);
-    let map = map_svg(&s, &v, &layers);
+    let pr = projection_of(&v);
+    let (draw, sketch) = match req.kind.filter(|_| v.manage) {
+        Some(k) => {
+            let (d, ps) = draw_state(&s, &pr, req, k, id, &layers_param(&layers));
+            (Some(d), Some((k, ps)))
+        }
+        None => (None, None),
+    };
+    let map = map_svg(
+        &s,
+        &v,
+        &layers,
+        sketch.as_ref().map(|(k, ps)| (*k, &ps[..])),
+    );
     let layer_links = Dimension::ALL
         .iter()
         .map(|d| {
@@ -326,7 +494,7 @@ async fn exercise_page(
         })
         .collect();
     let page = ExercisePage {
-        map_height: projection_of(&v).height as i64,
+        map_height: pr.height as i64,
         map,
         layer_links,
         layers: layers_param(&layers),
@@ -367,6 +535,8 @@ async fn exercise_page(
         import: forms.import,
         import_errors: forms.import_errors,
         imported: p.get("imported").and_then(|n| n.parse().ok()),
+        draw,
+        shape: forms.shape,
         v,
         s,
     };
@@ -395,7 +565,11 @@ pub async fn map_image(
         Err(e) => return err(e),
     };
     let s = Shell::new(&u.ctx, "carto-map");
-    let mut r = map_svg(&s, &v, &layers_of(&p)).into_response();
+    // A drawing in progress is drawn over the map; one that does not parse is left out.
+    let kind = DrawReq::from_params(&p).kind;
+    let vs = parse_vertices(p.get("v").unwrap_or("")).unwrap_or_default();
+    let sketch = kind.map(|k| (k, &vs[..]));
+    let mut r = map_svg(&s, &v, &layers_of(&p), sketch).into_response();
     r.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("image/svg+xml"),
@@ -467,6 +641,59 @@ pub async fn add_point(
                     &Params::default(),
                     Forms {
                         point,
+                        ..Default::default()
+                    },
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await
+            }
+            None => err(e),
+        },
+    }
+}
+
+/// POST /cartography/exercises/{id}/shapes — a finished drawing: `kind` (line, area),
+/// `vertices` (`lon,lat;lon,lat`), category, description, sensitivity. Refused input
+/// brings the drawing back with one message per field.
+pub async fn add_shape(
+    State(state): State<AppState>,
+    u: UserCtx,
+    Path(id): Path<Uuid>,
+    form: FormMap,
+) -> Response {
+    let input = ShapeInput {
+        kind: form.s("kind"),
+        vertices: form.s("vertices"),
+        category: form.s("category"),
+        description: form.s("description"),
+        sensitivity: form.s("sensitivity"),
+    };
+    match state.app.add_shape(By::User(u.actor()), id, &input).await {
+        Ok(_) => Redirect::to(&format!("/cartography/exercises/{id}#features")).into_response(),
+        Err(e) => match rejected(&e) {
+            Some(fe) => {
+                let req = DrawReq {
+                    kind: match GeomKind::parse(&input.kind) {
+                        Some(k @ (GeomKind::Line | GeomKind::Area)) => Some(k),
+                        _ => None,
+                    },
+                    vertices: input.vertices.clone(),
+                    op: "finish".into(),
+                    ..Default::default()
+                };
+                if req.kind.is_none() {
+                    return err(RuleError::Invalid(fe));
+                }
+                let mut p = Params::default();
+                p.0.insert("layers".into(), form.s("layers"));
+                exercise_page_drawing(
+                    &state,
+                    &u,
+                    id,
+                    &p,
+                    &req,
+                    Forms {
+                        shape: form_state(&form, &["category", "description", "sensitivity"], fe),
                         ..Default::default()
                     },
                     StatusCode::UNPROCESSABLE_ENTITY,
