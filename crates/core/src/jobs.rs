@@ -2,7 +2,8 @@
 //! a job is claimed with a lease so only one instance runs it, and a crashed worker's job
 //! is retried when the lease ends.
 //!
-//! Jobs now: `purge_sessions` (hourly) deletes expired sessions.
+//! Jobs now: `purge_sessions` (hourly) deletes expired sessions; `mail.notification`
+//! e-mails one case notification to one account (`crate::mail`).
 
 use crate::{App, Result};
 use atlas_store::jobs;
@@ -23,6 +24,7 @@ impl App {
             };
             let outcome = match job.kind.as_str() {
                 PURGE_SESSIONS => self.purge_sessions().await,
+                crate::mail::MAIL_NOTIFICATION => self.send_notification_mail(&job.payload).await,
                 other => Err(anyhow::anyhow!("unknown job kind {other}").into()),
             };
             match outcome {

@@ -15,6 +15,7 @@ pub mod directory;
 pub mod error;
 pub mod guide;
 pub mod guide_docs;
+pub mod mail;
 pub mod results;
 pub mod results_dashboard;
 pub mod results_disagg;

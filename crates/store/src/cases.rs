@@ -342,11 +342,20 @@ pub async fn notify(
     referral: Option<Uuid>,
     kind: &str,
     now: OffsetDateTime,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Uuid> {
+    let id = Uuid::now_v7();
     on_tx!(tx, c => sqlx::query("insert into case_notification (case_notification_id, institution_id, case_id, case_referral_id, kind, created_at, read_at) values ($1,$2,$3,$4,$5,$6,null)")
-        .bind(Uuid::now_v7()).bind(institution).bind(case).bind(referral).bind(kind).bind(now)
+        .bind(id).bind(institution).bind(case).bind(referral).bind(kind).bind(now)
         .execute(c).await.map(|_| ()))
-    .context("insert notification")
+    .context("insert notification")?;
+    Ok(id)
+}
+
+/// A notification's institution and kind, by id.
+pub async fn notification_kind(db: &Db, id: Uuid) -> anyhow::Result<Option<(Uuid, String)>> {
+    on_db!(db, c => sqlx::query_as("select institution_id, kind from case_notification where case_notification_id = $1")
+        .bind(id).fetch_optional(c).await)
+    .context("get notification")
 }
 
 /// An institution's latest notifications.

@@ -520,6 +520,7 @@ pub fn app(state: AppState) -> Router {
         .route("/admin/users/{id}", get(admin::user))
         .route("/admin/users/{id}/disable", post(admin::disable))
         .route("/admin/users/{id}/enable", post(admin::enable))
+        .route("/admin/users/{id}/contact", post(admin::contact))
         .route(
             "/admin/users/{id}/reset-password",
             post(admin::reset_password),
