@@ -133,3 +133,41 @@ async fn a_facilitator_adds_a_point_and_it_appears_on_the_poster() {
     assert_eq!(src.matches("href=\"#p-market\"").count(), 0);
     d.quit().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_network_and_poster_pages_fit_a_320_pixel_screen() {
+    let (t, base) = start_app().await;
+    let id = atlas_core::store::cartography::list_exercises(&t.app.db, Some("AR"))
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|e| e.name == "Mapeo participativo 17 de Noviembre")
+        .unwrap()
+        .exercise_id;
+    let (_guard, m) = browser(true, 1024, 768).await;
+    m.set_window_rect(0, 0, 320, 800).await.unwrap();
+    sign_in(&m, &base, "mapping_facilitator").await;
+    for p in [
+        format!("/cartography/exercises/{id}/network"),
+        format!("/cartography/exercises/{id}/poster"),
+        format!("/cartography/exercises/{id}/poster?paper=a4&layer=social"),
+    ] {
+        m.goto(format!("{base}{p}")).await.unwrap();
+        let w = m
+            .execute(
+                "return [window.innerWidth, document.documentElement.scrollWidth];",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let v: Vec<i64> = w.convert().unwrap();
+        assert!(v[0] <= 340, "the window is not narrow: {v:?}");
+        assert!(
+            v[1] <= v[0],
+            "{p} scrolls sideways at {} px: content {} px",
+            v[0],
+            v[1]
+        );
+    }
+    m.quit().await.unwrap();
+}
