@@ -43,6 +43,8 @@ pub struct Graph {
     pub edges: Vec<(Edge, RelKind, Direction, String)>,
     pub centrality: Centrality,
     pub positions: Vec<(f64, f64)>,
+    /// The highest betweenness, for node sizes.
+    max_betweenness: f64,
 }
 
 impl Graph {
@@ -99,23 +101,20 @@ impl Graph {
         let plain: Vec<Edge> = es.iter().map(|e| e.0).collect();
         let centrality = centrality(nodes.len(), &plain);
         let positions = layout(nodes.len(), &plain);
+        let max_betweenness = centrality.betweenness.iter().copied().fold(0.0, f64::max);
         Self {
             nodes,
             edges: es,
             centrality,
             positions,
+            max_betweenness,
         }
     }
 
     /// Radius of a node in pixels: 5 to 16 by the square root of its share of the
     /// highest betweenness.
     pub fn radius(&self, i: usize) -> f64 {
-        let max = self
-            .centrality
-            .betweenness
-            .iter()
-            .copied()
-            .fold(0.0f64, f64::max);
+        let max = self.max_betweenness;
         let b = self.centrality.betweenness.get(i).copied().unwrap_or(0.0);
         if max <= 0.0 {
             6.0

@@ -318,6 +318,76 @@ pub fn svg(p: &Poster<'_>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use atlas_domain::carto_network::{ActorKind, Direction, RelKind};
+
+    #[test]
+    fn ten_thousand_features_and_five_hundred_actors_stay_under_a_megabyte() {
+        let at = |i: usize, k: usize| Pos {
+            lon: -58.427 + ((i * 37 + k) % 1000) as f64 * 0.0000075,
+            lat: -34.732 + ((i * 91 + k * 3) % 1000) as f64 * 0.000006,
+        };
+        let geoms: Vec<(&str, Geometry)> = (0..10_000)
+            .map(|i| match i % 3 {
+                0 => ("school", Geometry::Point(at(i, 0))),
+                1 => (
+                    "route",
+                    Geometry::LineString((0..5).map(|k| at(i, k)).collect()),
+                ),
+                _ => {
+                    let mut r: Vec<Pos> = (0..5).map(|k| at(i, k)).collect();
+                    r.push(r[0]);
+                    ("dump", Geometry::Polygon(vec![r]))
+                }
+            })
+            .collect();
+        let feats: Vec<PosterFeature<'_>> = geoms
+            .iter()
+            .enumerate()
+            .map(|(i, (c, g))| PosterFeature {
+                geometry: g,
+                category: c,
+                dimension: Dimension::ALL[i % 4],
+            })
+            .collect();
+        let nodes = (0..500)
+            .map(|i| net::NetNode {
+                key: format!("{i:03}"),
+                label: format!("Actor {i}"),
+                kind: ActorKind::ALL[i % 4],
+                dimension: None,
+            })
+            .collect();
+        let edges = (0..1500)
+            .map(|i| net::NetEdge {
+                key: format!("e{i}"),
+                from: format!("{:03}", i % 500),
+                to: format!("{:03}", (i * 7 + 1) % 500),
+                kind: RelKind::ALL[i % 6],
+                strength: 1 + (i % 3) as i64,
+                direction: if i % 2 == 0 {
+                    Direction::Directed
+                } else {
+                    Direction::Mutual
+                },
+            })
+            .collect();
+        let g = Graph::new(nodes, edges);
+        let l = NetLabels::default();
+        let out = svg(&Poster {
+            title: "T".into(),
+            subtitle: "S".into(),
+            boundary: &[],
+            bbox: (-58.4275, -34.7325, -58.419, -34.7255),
+            features: &feats,
+            categories: &[],
+            layers: Dimension::ALL,
+            network: &g,
+            net_labels: &l,
+            headings: ["Map".into(), "Net".into(), "Legend".into()],
+            paper: Paper::A3,
+        });
+        assert!(out.len() < 1_000_000, "{} bytes", out.len());
+    }
 
     #[test]
     fn layers_left_out_draw_nothing_and_the_legend_follows_the_map() {

@@ -628,3 +628,63 @@ async fn the_demo_network_of_17_de_noviembre_has_its_connectors_a_conflict_and_a
         assert!(poster.body.contains("Puesteros de la feria"));
     }
 }
+
+fn gz_size(body: &str) -> usize {
+    use std::io::Write;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(body.as_bytes()).unwrap();
+    gz.finish().unwrap().len()
+}
+
+#[tokio::test]
+async fn network_and_poster_pages_render_in_three_languages_with_csrf_and_within_budget() {
+    for t in TestApp::all_with_demo().await {
+        let id = atlas_core::store::cartography::list_exercises(&t.app.db, Some("AR"))
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|e| e.name == "Mapeo participativo 17 de Noviembre")
+            .unwrap()
+            .exercise_id;
+        let mut c = t.signed_in("mapping_facilitator").await;
+        let pages = [
+            format!("/cartography/exercises/{id}/network"),
+            format!("/cartography/exercises/{id}/poster"),
+            format!("/cartography/exercises/{id}/poster?paper=a4&layer=social"),
+        ];
+        for lang in ["en", "es", "th"] {
+            c.get(&format!("/lang/{lang}")).await;
+            for p in &pages {
+                let r = c.get(p).await;
+                assert_eq!(r.status, StatusCode::OK, "{} {lang} {p}", t.name());
+                assert!(
+                    !r.body.contains("Unknown localization key"),
+                    "{lang} {p} lacks a translation: {}",
+                    &r.body[r.body.find("Unknown localization key").unwrap_or(0)..]
+                        [..80.min(r.body.len())]
+                );
+                for form in r.body.split("<form").skip(1) {
+                    let head = &form[..form.find('>').unwrap()];
+                    if head.contains("method=\"post\"") {
+                        assert!(
+                            form.contains("name=\"csrf\""),
+                            "{p}: POST form without CSRF"
+                        );
+                    }
+                }
+                let size = gz_size(&r.body);
+                assert!(size <= 14 * 1024, "{lang} {p} is {size} bytes compressed");
+            }
+        }
+        // The exercise page links to both.
+        let r = c.get(&format!("/cartography/exercises/{id}")).await;
+        assert!(
+            r.body
+                .contains(&format!("href=\"/cartography/exercises/{id}/network\""))
+        );
+        assert!(
+            r.body
+                .contains(&format!("href=\"/cartography/exercises/{id}/poster\""))
+        );
+    }
+}

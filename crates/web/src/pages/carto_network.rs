@@ -11,6 +11,7 @@ use askama::Template;
 use atlas_core::By;
 use atlas_core::carto_network::NetworkView;
 use atlas_core::cartography::ExerciseView;
+use atlas_core::store::carto_network::{ActorRow, RelationshipRow};
 use atlas_domain::Error as RuleError;
 use atlas_domain::FieldErrors;
 use atlas_domain::carto_network::{ActorInput, ActorKind, Direction, RelKind, RelationshipInput};
@@ -20,6 +21,7 @@ use atlas_render::carto_poster::{self, Paper, Poster, PosterCategory, PosterFeat
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use std::collections::HashMap;
 use uuid::Uuid;
 
 /// How many key connectors the page names.
@@ -145,12 +147,17 @@ async fn network_page(
         &g,
         &labels(&s, &s.t1("carto-net-diagram", "name", &v.exercise.name)),
     );
+    let by_key: HashMap<String, &ActorRow> = v
+        .actors
+        .iter()
+        .map(|a| (a.actor_id.to_string(), a))
+        .collect();
     let actors = g
         .nodes
         .iter()
         .enumerate()
         .filter_map(|(i, n)| {
-            let a = v.actors.iter().find(|a| a.actor_id.to_string() == n.key)?;
+            let a = *by_key.get(&n.key)?;
             Some(ActorLine {
                 id: a.actor_id,
                 label: a.label.clone(),
@@ -166,20 +173,21 @@ async fn network_page(
         })
         .collect();
     let label_of = |id: Uuid| {
-        v.actors
-            .iter()
-            .find(|a| a.actor_id == id)
+        by_key
+            .get(&id.to_string())
             .map(|a| a.label.clone())
             .unwrap_or_default()
     };
+    let rel_by_key: HashMap<String, &RelationshipRow> = v
+        .relationships
+        .iter()
+        .map(|r| (r.relationship_id.to_string(), r))
+        .collect();
     let relationships = g
         .edges
         .iter()
         .filter_map(|(_, _, _, key)| {
-            let r = v
-                .relationships
-                .iter()
-                .find(|r| r.relationship_id.to_string() == *key)?;
+            let r = *rel_by_key.get(key)?;
             Some(RelLine {
                 id: r.relationship_id,
                 from: label_of(r.from_actor_id),
