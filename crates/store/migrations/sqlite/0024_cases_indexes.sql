@@ -1,4 +1,4 @@
--- Indexes for the cases pages at scale. Same as migrations/postgres/0024_cases_guide_uses.sql.
+-- Indexes for the cases pages at scale. Same as migrations/postgres/0024_cases_indexes.sql.
 -- "Awaiting my action": each awaiting state of a receiving institution is one range read
 -- in deadline order (the id breaks ties), so the page reads no more than it shows.
 drop index case_referral_to;
