@@ -16,15 +16,16 @@ use anyhow::Context;
 use atlas_domain::audit::NewEvent;
 use atlas_domain::auth::{Action, Actor, Owner, Role, authorize, authorize_create, list_scope};
 use atlas_domain::cartography::{
-    ActionDraft, ActionInput, ActionStatus, ActionUpdateInput, Category, ExerciseDraft,
-    ExerciseInput, FeatureDraft, Geometry, PointInput, Pos, Sensitivity, ShapeInput, WorkshopDraft,
-    WorkshopInput, category, parse_geometry, parse_update, rolled_progress, shown_geometry,
+    ActionDraft, ActionInput, ActionStatus, ActionUpdateInput, Category, CategoryInput,
+    CategorySet, Dimension, ExerciseDraft, ExerciseInput, FeatureDraft, GeomKind, Geometry,
+    OwnCategory, PointInput, Pos, Sensitivity, ShapeInput, WorkshopDraft, WorkshopInput, category,
+    parse_geometry, parse_update, rolled_progress, shown_geometry,
 };
 use atlas_domain::directory::{CountryCode, parse_version};
 use atlas_domain::{Error as RuleError, FieldErrors};
 use atlas_store::audit as st_audit;
 use atlas_store::cartography::{
-    self as st, ActionRow, ActionUpdateRow, ExerciseRow, FeatureRow, WorkshopRow,
+    self as st, ActionRow, ActionUpdateRow, CategoryRow, ExerciseRow, FeatureRow, WorkshopRow,
 };
 use atlas_store::directory::{self as st_dir, AreaRow};
 use uuid::Uuid;
@@ -65,6 +66,8 @@ pub struct ExerciseView {
     pub boundary: Vec<Vec<Pos>>,
     pub manage: bool,
     pub restricted: bool,
+    /// The default categories and the exercise's own.
+    pub categories: CategorySet,
 }
 
 /// One action of a plan with what is computed for it.
@@ -93,6 +96,8 @@ pub struct Plan {
     /// Budget of top-level actions that are not cancelled, per currency, minor units.
     pub totals: Vec<(String, i64)>,
     pub manage: bool,
+    /// The exercise's categories, for the labels of linked features.
+    pub categories: CategorySet,
 }
 
 /// What a GeoJSON or CSV import is.
@@ -158,6 +163,26 @@ pub fn boundary_rings(text: Option<&str>) -> Vec<Vec<Pos>> {
     }
 }
 
+/// The category set of an exercise from its stored own categories (rows that no longer
+/// parse are left out rather than breaking the map).
+pub fn category_set(rows: Vec<CategoryRow>) -> CategorySet {
+    CategorySet {
+        own: rows
+            .into_iter()
+            .filter_map(|r| {
+                Some(OwnCategory {
+                    kind: GeomKind::parse(&r.kind)?,
+                    dimension: Dimension::parse(&r.dimension)?,
+                    code: r.code,
+                    colour: r.colour,
+                    labels: [r.label_en, r.label_es, r.label_th],
+                    icon: r.icon,
+                })
+            })
+            .collect(),
+    }
+}
+
 impl App {
     fn grid(&self) -> f64 {
         self.settings.cartography.grid_degrees
@@ -219,6 +244,7 @@ impl App {
         let features =
             self.view_features(st::list_features(&self.db, id).await?, restricted, false);
         Ok(ExerciseView {
+            categories: category_set(st::list_categories(&self.db, id).await?),
             workshops: st::list_workshops(&self.db, id).await?,
             boundary: boundary_rings(area.boundary.as_deref()),
             manage: allowed(actor, Action::ManageCartography, &owner),
@@ -330,6 +356,65 @@ impl App {
         Ok(e)
     }
 
+    /// The categories of an exercise (the default set and its own) and whether the
+    /// actor may add to them.
+    pub async fn carto_categories(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+    ) -> Result<(ExerciseRow, CategorySet, bool)> {
+        let (e, owner) = self.exercise_for(actor, id).await?;
+        let set = category_set(st::list_categories(&self.db, id).await?);
+        Ok((e, set, allowed(actor, Action::ManageCartography, &owner)))
+    }
+
+    /// Adds a category of the exercise's own: a code unique within the default set and
+    /// the exercise, labels in the three languages and a sanitised icon.
+    pub async fn create_category(
+        &self,
+        by: By<'_>,
+        exercise: Uuid,
+        input: &CategoryInput,
+    ) -> Result<CategoryRow> {
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        self.exercise_to_manage(&mut tx, by, exercise).await?;
+        let set = category_set(st::list_categories_tx(&mut tx, exercise).await?);
+        let c = OwnCategory::parse(input, &set)?;
+        let [label_en, label_es, label_th] = c.labels;
+        let row = CategoryRow {
+            category_id: Uuid::now_v7(),
+            exercise_id: exercise,
+            code: c.code,
+            kind: c.kind.as_str().to_owned(),
+            dimension: c.dimension.as_str().to_owned(),
+            colour: c.colour,
+            label_en,
+            label_es,
+            label_th,
+            icon: c.icon,
+            created_at: now,
+        };
+        st::insert_category(&mut tx, &row).await?;
+        st_audit::append(
+            &mut tx,
+            now,
+            &NewEvent::new(
+                by.audit_actor(),
+                "cartography.category.create",
+                "cartography_exercise",
+                exercise,
+                format!(
+                    "category={} kind={} dimension={}",
+                    row.category_id, row.kind, row.dimension
+                ),
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(row)
+    }
+
     /// Adds a workshop (participant counts by group and consent; never names).
     pub async fn add_workshop(
         &self,
@@ -398,7 +483,8 @@ impl App {
         let now = self.now();
         let mut tx = self.db.begin().await?;
         self.exercise_to_manage(&mut tx, by, exercise).await?;
-        let d = FeatureDraft::point(input)?;
+        let set = category_set(st::list_categories_tx(&mut tx, exercise).await?);
+        let d = FeatureDraft::point_in(input, &set)?;
         Self::create_feature(tx, by, exercise, &d, now).await
     }
 
@@ -413,7 +499,8 @@ impl App {
         let now = self.now();
         let mut tx = self.db.begin().await?;
         self.exercise_to_manage(&mut tx, by, exercise).await?;
-        let d = FeatureDraft::shape(input)?;
+        let set = category_set(st::list_categories_tx(&mut tx, exercise).await?);
+        let d = FeatureDraft::shape(input, &set)?;
         Self::create_feature(tx, by, exercise, &d, now).await
     }
 
@@ -459,9 +546,10 @@ impl App {
         let now = self.now();
         let mut tx = self.db.begin().await?;
         self.exercise_to_manage(&mut tx, by, exercise).await?;
+        let set = category_set(st::list_categories_tx(&mut tx, exercise).await?);
         let drafts = match format {
-            ImportFormat::GeoJson => FeatureDraft::collection(text)?,
-            ImportFormat::Csv => FeatureDraft::csv(text)?,
+            ImportFormat::GeoJson => FeatureDraft::collection_in(text, &set)?,
+            ImportFormat::Csv => FeatureDraft::csv_in(text, &set)?,
         };
         for d in &drafts {
             st::insert_feature(&mut tx, &Self::feature_row(d, exercise, now)).await?;
@@ -524,7 +612,8 @@ impl App {
         let g =
             parse_geometry(&stored).map_err(|k| anyhow::anyhow!("stored geometry invalid: {k}"))?;
         let mut e = FieldErrors::new();
-        let cat = match category(&input.category) {
+        let set = category_set(st::list_categories_tx(&mut tx, cur.exercise_id).await?);
+        let cat = match set.get(&input.category) {
             None => {
                 e.add("category", "carto-category-unknown");
                 None
@@ -548,7 +637,7 @@ impl App {
         };
         e.into_result(())?;
         let row = FeatureRow {
-            category: cat.code.to_owned(),
+            category: cat.code.clone(),
             dimension: cat.dimension.as_str().to_owned(),
             description,
             sensitivity: sensitivity.as_str().to_owned(),
@@ -829,6 +918,7 @@ impl App {
         }
         totals.sort();
         Ok(Plan {
+            categories: category_set(st::list_categories(&self.db, id).await?),
             manage: actor.is_some_and(|(a, o)| allowed(a, Action::ManageCartography, o)),
             area_name,
             items: plan_items,

@@ -126,6 +126,170 @@ pub fn category(code: &str) -> Option<&'static Category> {
     DEFAULT_CATEGORIES.iter().find(|c| c.code == code.trim())
 }
 
+/// The languages an exercise's own category is labelled in, in the order of
+/// [`OwnCategory::labels`].
+pub const LABEL_LANGS: [&str; 3] = ["en", "es", "th"];
+
+/// A category an exercise adds to the default set: its labels are its own (the default
+/// set's live in the Fluent files) and so is its icon, sanitised SVG.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OwnCategory {
+    pub code: String,
+    pub kind: GeomKind,
+    pub dimension: Dimension,
+    /// `#rrggbb`, lowercase.
+    pub colour: String,
+    /// Labels in the languages of [`LABEL_LANGS`].
+    pub labels: [String; 3],
+    /// The icon as normalised SVG ([`crate::carto_icon::sanitise`]).
+    pub icon: String,
+}
+
+impl OwnCategory {
+    /// The label in `lang` (English when the language is not one of the three).
+    pub fn label(&self, lang: &str) -> &str {
+        let i = LABEL_LANGS.iter().position(|l| *l == lang).unwrap_or(0);
+        &self.labels[i]
+    }
+}
+
+/// What a feature needs of its category, whether from the default set or an exercise's.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CategoryRef {
+    pub code: String,
+    pub kind: GeomKind,
+    pub dimension: Dimension,
+    pub colour: String,
+    /// True for an exercise's own category.
+    pub own: bool,
+}
+
+impl From<&Category> for CategoryRef {
+    fn from(c: &Category) -> Self {
+        Self {
+            code: c.code.to_owned(),
+            kind: c.kind,
+            dimension: c.dimension,
+            colour: c.colour.to_owned(),
+            own: false,
+        }
+    }
+}
+
+/// The categories an exercise's features may use: the default set, then its own.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CategorySet {
+    pub own: Vec<OwnCategory>,
+}
+
+impl CategorySet {
+    /// The category with this code, default first.
+    pub fn get(&self, code: &str) -> Option<CategoryRef> {
+        let code = code.trim();
+        category(code).map(CategoryRef::from).or_else(|| {
+            self.own(code).map(|o| CategoryRef {
+                code: o.code.clone(),
+                kind: o.kind,
+                dimension: o.dimension,
+                colour: o.colour.clone(),
+                own: true,
+            })
+        })
+    }
+
+    /// The exercise's own category with this code.
+    pub fn own(&self, code: &str) -> Option<&OwnCategory> {
+        self.own.iter().find(|o| o.code == code)
+    }
+
+    /// Every category: the default set in its order, then the exercise's own.
+    pub fn all(&self) -> Vec<CategoryRef> {
+        DEFAULT_CATEGORIES
+            .iter()
+            .map(CategoryRef::from)
+            .chain(self.own.iter().filter_map(|o| self.get(&o.code)))
+            .collect()
+    }
+}
+
+/// An exercise's own category as typed into its form.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct CategoryInput {
+    pub code: String,
+    pub kind: String,
+    pub dimension: String,
+    pub colour: String,
+    pub label_en: String,
+    pub label_es: String,
+    pub label_th: String,
+    pub icon: String,
+}
+
+impl OwnCategory {
+    /// Parses the form, one message per field. The code is a lowercase slug not taken by
+    /// the default set or the exercise (`set`); the icon is sanitised, and when refused
+    /// the error's field names the element or attribute (`icon (script)`).
+    pub fn parse(i: &CategoryInput, set: &CategorySet) -> Result<Self, Error> {
+        use crate::directory::required_text;
+        let mut e = FieldErrors::new();
+        let code = i.code.trim().to_owned();
+        let slug = code.len() >= 2
+            && code.len() <= 40
+            && code.starts_with(|c: char| c.is_ascii_lowercase())
+            && code
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !slug {
+            e.add("code", "carto-category-code");
+        } else if set.get(&code).is_some() {
+            e.add("code", "carto-category-code-taken");
+        }
+        let kind = GeomKind::parse(&i.kind);
+        if kind.is_none() {
+            e.add("kind", "field-choice");
+        }
+        let dimension = Dimension::parse(&i.dimension);
+        if dimension.is_none() {
+            e.add("dimension", "field-choice");
+        }
+        let colour = i.colour.trim().to_ascii_lowercase();
+        let hex = colour.len() == 7
+            && colour.starts_with('#')
+            && colour[1..].chars().all(|c| c.is_ascii_hexdigit());
+        if !hex {
+            e.add("colour", "carto-category-colour");
+        }
+        let labels = [
+            required_text(&i.label_en, "label_en", 100, &mut e),
+            required_text(&i.label_es, "label_es", 100, &mut e),
+            required_text(&i.label_th, "label_th", 100, &mut e),
+        ];
+        let icon = match crate::carto_icon::sanitise(&i.icon) {
+            Ok(s) => s,
+            Err(x) if x.name.is_empty() => {
+                e.add("icon", x.key);
+                String::new()
+            }
+            Err(x) => {
+                e.add(&format!("icon ({})", x.name), x.key);
+                String::new()
+            }
+        };
+        match (kind, dimension) {
+            (Some(kind), Some(dimension)) if e.is_empty() => Ok(Self {
+                code,
+                kind,
+                dimension,
+                colour,
+                labels,
+                icon,
+            }),
+            _ => Err(Error::Invalid(e)),
+        }
+    }
+}
+
 /// A WGS84 position: longitude, latitude in degrees.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Pos {
@@ -316,7 +480,7 @@ fn self_intersects(ring: &[Pos]) -> bool {
 /// A feature accepted for the map.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FeatureDraft {
-    pub category: &'static Category,
+    pub category: CategoryRef,
     pub geometry: Geometry,
     pub description: String,
     pub sensitivity: Sensitivity,
@@ -338,12 +502,13 @@ pub struct PointInput {
 }
 
 fn category_for(
+    set: &CategorySet,
     code: &str,
     kind: GeomKind,
     field: &str,
     e: &mut FieldErrors,
-) -> Option<&'static Category> {
-    match category(code) {
+) -> Option<CategoryRef> {
+    match set.get(code) {
         None => {
             e.add(field, "carto-category-unknown");
             None
@@ -375,8 +540,13 @@ fn sensitivity(s: &str, field: &str, e: &mut FieldErrors) -> Sensitivity {
 }
 
 impl FeatureDraft {
-    /// Parses the point form, one message per field.
+    /// Parses the point form against the default categories.
     pub fn point(i: &PointInput) -> Result<Self, Error> {
+        Self::point_in(i, &CategorySet::default())
+    }
+
+    /// Parses the point form, one message per field, against an exercise's categories.
+    pub fn point_in(i: &PointInput, set: &CategorySet) -> Result<Self, Error> {
         let mut e = FieldErrors::new();
         let num = |s: &str, f: &str, max: f64, e: &mut FieldErrors| -> Option<f64> {
             match s.trim().parse::<f64>().ok().filter(|v| v.is_finite()) {
@@ -397,7 +567,7 @@ impl FeatureDraft {
             (Some(lon), Some(lat)) => Some(Geometry::Point(Pos { lon, lat })),
             _ => None,
         };
-        let category = category_for(&i.category, GeomKind::Point, "category", &mut e);
+        let category = category_for(set, &i.category, GeomKind::Point, "category", &mut e);
         let description = description(&i.description, "description", &mut e);
         let sensitivity = sensitivity(&i.sensitivity, "sensitivity", &mut e);
         match (category, geometry) {
@@ -415,6 +585,11 @@ impl FeatureDraft {
     /// `features[i]` (with its `id` when it has one), and nothing is accepted unless
     /// all are good.
     pub fn collection(text: &str) -> Result<Vec<Self>, Error> {
+        Self::collection_in(text, &CategorySet::default())
+    }
+
+    /// [`FeatureDraft::collection`] against an exercise's categories.
+    pub fn collection_in(text: &str, set: &CategorySet) -> Result<Vec<Self>, Error> {
         let v: Value = serde_json::from_str(text)
             .map_err(|_| Error::Invalid(FieldErrors::single("geojson", "carto-geojson-invalid")))?;
         let feats = match (v.get("type").and_then(Value::as_str), v.get("features")) {
@@ -450,7 +625,7 @@ impl FeatureDraft {
                 }
             };
             let mut fe = FieldErrors::new();
-            let category = category_for(&prop("category"), geometry.kind(), &field, &mut fe);
+            let category = category_for(set, &prop("category"), geometry.kind(), &field, &mut fe);
             let description = description(&prop("description"), &field, &mut fe);
             let sensitivity = sensitivity(&prop("sensitivity"), &field, &mut fe);
             match category {
@@ -599,7 +774,7 @@ pub struct ShapeInput {
 impl FeatureDraft {
     /// Parses a drawn shape and its form, one message per field (`vertices` for the
     /// geometry).
-    pub fn shape(i: &ShapeInput) -> Result<Self, Error> {
+    pub fn shape(i: &ShapeInput, set: &CategorySet) -> Result<Self, Error> {
         let mut e = FieldErrors::new();
         let kind = match GeomKind::parse(&i.kind) {
             Some(k @ (GeomKind::Line | GeomKind::Area)) => Some(k),
@@ -617,7 +792,7 @@ impl FeatureDraft {
                 }
             }
         });
-        let category = kind.and_then(|k| category_for(&i.category, k, "category", &mut e));
+        let category = kind.and_then(|k| category_for(set, &i.category, k, "category", &mut e));
         let description = description(&i.description, "description", &mut e);
         let sensitivity = sensitivity(&i.sensitivity, "sensitivity", &mut e);
         match (category, geometry) {
@@ -813,6 +988,11 @@ impl FeatureDraft {
     /// every bad row is reported as `row N` (N counting the header as row 1) and nothing
     /// is accepted unless every row is good.
     pub fn csv(text: &str) -> Result<Vec<Self>, Error> {
+        Self::csv_in(text, &CategorySet::default())
+    }
+
+    /// [`FeatureDraft::csv`] against an exercise's categories.
+    pub fn csv_in(text: &str, set: &CategorySet) -> Result<Vec<Self>, Error> {
         let mut r = csv::ReaderBuilder::new()
             .flexible(true)
             .trim(csv::Trim::All)
@@ -854,7 +1034,7 @@ impl FeatureDraft {
                 description: get(desc),
                 sensitivity: get(sens),
             };
-            match FeatureDraft::point(&input) {
+            match FeatureDraft::point_in(&input, set) {
                 Ok(d) => out.push(d),
                 Err(Error::Invalid(fe)) => {
                     for f in fe.0 {
@@ -1294,23 +1474,86 @@ mod tests {
             Err("carto-geom-self-intersection")
         );
         // The form: a point category cannot take a line.
-        let Err(Error::Invalid(e)) = FeatureDraft::shape(&ShapeInput {
-            kind: "line".into(),
-            vertices: "0,0;1,1".into(),
-            category: "school".into(),
-            ..Default::default()
-        }) else {
+        let Err(Error::Invalid(e)) = FeatureDraft::shape(
+            &ShapeInput {
+                kind: "line".into(),
+                vertices: "0,0;1,1".into(),
+                category: "school".into(),
+                ..Default::default()
+            },
+            &CategorySet::default(),
+        ) else {
             panic!("accepted")
         };
         assert_eq!(e.get("category"), Some("carto-category-geometry"));
-        let d = FeatureDraft::shape(&ShapeInput {
-            kind: "area".into(),
-            vertices: text,
-            category: "dump".into(),
-            ..Default::default()
-        })
+        let d = FeatureDraft::shape(
+            &ShapeInput {
+                kind: "area".into(),
+                vertices: text,
+                category: "dump".into(),
+                ..Default::default()
+            },
+            &CategorySet::default(),
+        )
         .unwrap();
         assert_eq!(d.geometry.kind(), GeomKind::Area);
+    }
+
+    #[test]
+    fn an_exercise_extends_the_default_set_with_its_own_categories() {
+        let icon = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 10 10\"><circle cx=\"5\" cy=\"5\" r=\"4\"/></svg>";
+        let input = CategoryInput {
+            code: "cart_route".into(),
+            kind: "line".into(),
+            dimension: "economic".into(),
+            colour: "#AA3300".into(),
+            label_en: "Cart route".into(),
+            label_es: "Ruta de carreros".into(),
+            label_th: "เส้นทางรถเข็น".into(),
+            icon: icon.into(),
+        };
+        let own = OwnCategory::parse(&input, &CategorySet::default()).unwrap();
+        assert_eq!(own.colour, "#aa3300");
+        assert_eq!(own.label("es"), "Ruta de carreros");
+        let set = CategorySet { own: vec![own] };
+        // Taken codes, bad slugs and colours, missing labels are named.
+        let Err(Error::Invalid(e)) = OwnCategory::parse(&input, &set) else {
+            panic!("accepted")
+        };
+        assert_eq!(e.get("code"), Some("carto-category-code-taken"));
+        let bad = CategoryInput {
+            code: "School".into(),
+            colour: "red".into(),
+            label_th: " ".into(),
+            icon: "<svg viewBox=\"0 0 1 1\" onload=\"x()\"/>".into(),
+            ..input.clone()
+        };
+        let Err(Error::Invalid(e)) = OwnCategory::parse(&bad, &set) else {
+            panic!("accepted")
+        };
+        assert_eq!(e.get("code"), Some("carto-category-code"));
+        assert_eq!(e.get("colour"), Some("carto-category-colour"));
+        assert_eq!(e.get("label_th"), Some("field-required"));
+        assert_eq!(e.get("icon (onload)"), Some("carto-icon-attribute"));
+        let taken = CategoryInput {
+            code: "school".into(),
+            ..input
+        };
+        let Err(Error::Invalid(e)) = OwnCategory::parse(&taken, &set) else {
+            panic!("accepted")
+        };
+        assert_eq!(e.get("code"), Some("carto-category-code-taken"));
+        // Imports use it with its dimension, and refuse a geometry it does not allow.
+        let line = r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"category":"cart_route"},"geometry":{"type":"LineString","coordinates":[[0,0],[1,1]]}}]}"#;
+        let v = FeatureDraft::collection_in(line, &set).unwrap();
+        assert_eq!(v[0].category.dimension, Dimension::Economic);
+        assert!(FeatureDraft::collection(line).is_err());
+        let pt = r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"category":"cart_route"},"geometry":{"type":"Point","coordinates":[0,0]}}]}"#;
+        let Err(Error::Invalid(e)) = FeatureDraft::collection_in(pt, &set) else {
+            panic!("accepted")
+        };
+        assert_eq!(e.get("features[0]"), Some("carto-category-geometry"));
+        assert_eq!(set.all().len(), DEFAULT_CATEGORIES.len() + 1);
     }
 
     #[test]

@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod auth;
 pub mod carto_network;
+pub mod carto_icon;
 pub mod cartography;
 pub mod cases;
 pub mod certificate;

@@ -108,6 +108,20 @@ pub fn svg(
 pub struct Extras {
     pub under: String,
     pub over: String,
+    /// More `<symbol>`s for the defs (an exercise's own category icons).
+    pub defs: String,
+}
+
+/// The `<symbol>` of an exercise's own category: its sanitised icon (see
+/// `atlas_domain::carto_icon`) nested white-framed on a disc of its colour, under the same
+/// id scheme as the default icons.
+pub fn own_symbol(code: &str, colour: &str, icon: &str) -> String {
+    let (vb, inner) = atlas_domain::carto_icon::parts(icon).unwrap_or(("0 0 1 1", ""));
+    format!(
+        "<symbol id=\"i-{c}\" viewBox=\"-8 -8 16 16\"><circle r=\"7.5\" fill=\"{col}\" stroke=\"#fff\" stroke-width=\"1\"/><svg x=\"-5\" y=\"-5\" width=\"10\" height=\"10\" viewBox=\"{vb}\">{inner}</svg></symbol>",
+        c = esc(code),
+        col = esc(colour),
+    )
 }
 
 /// A line or area being drawn, in a style of its own: dashed segments, the closing
@@ -169,6 +183,7 @@ pub fn svg_with(
     for (code, colour) in symbols {
         s.push_str(&symbol(code, colour));
     }
+    s.push_str(&extras.defs);
     s.push_str("</defs>");
     let _ = write!(
         s,

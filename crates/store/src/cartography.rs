@@ -329,3 +329,52 @@ pub async fn list_updates(db: &Db, exercise: Uuid) -> anyhow::Result<Vec<ActionU
     on_db!(db, p => sqlx::query_as(sql).bind(exercise).fetch_all(p).await)
         .context("list action updates")
 }
+
+/// A category an exercise adds to the default set (0022); the icon is sanitised SVG.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CategoryRow {
+    pub category_id: Uuid,
+    pub exercise_id: Uuid,
+    pub code: String,
+    pub kind: String,
+    pub dimension: String,
+    pub colour: String,
+    pub label_en: String,
+    pub label_es: String,
+    pub label_th: String,
+    pub icon: String,
+    pub created_at: OffsetDateTime,
+}
+
+const CAT_COLS: &str = "category_id, exercise_id, code, kind, dimension, colour, label_en, label_es, label_th, icon, created_at";
+
+/// Inserts an exercise's category.
+pub async fn insert_category(tx: &mut Tx, c: &CategoryRow) -> anyhow::Result<()> {
+    let sql = format!(
+        "insert into cartography_category ({CAT_COLS}) values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)"
+    );
+    on_tx!(tx, x => sqlx::query(&sql)
+        .bind(c.category_id).bind(c.exercise_id).bind(&c.code).bind(&c.kind)
+        .bind(&c.dimension).bind(&c.colour).bind(&c.label_en).bind(&c.label_es)
+        .bind(&c.label_th).bind(&c.icon).bind(c.created_at)
+        .execute(x).await.map(|_| ()))
+    .context("insert category")
+}
+
+/// An exercise's own categories, oldest first.
+pub async fn list_categories(db: &Db, exercise: Uuid) -> anyhow::Result<Vec<CategoryRow>> {
+    let sql = format!(
+        "select {CAT_COLS} from cartography_category where exercise_id = $1 order by created_at, code"
+    );
+    on_db!(db, p => sqlx::query_as(&sql).bind(exercise).fetch_all(p).await)
+        .context("list categories")
+}
+
+/// An exercise's own categories, inside a write transaction.
+pub async fn list_categories_tx(tx: &mut Tx, exercise: Uuid) -> anyhow::Result<Vec<CategoryRow>> {
+    let sql = format!(
+        "select {CAT_COLS} from cartography_category where exercise_id = $1 order by created_at, code"
+    );
+    on_tx!(tx, c => sqlx::query_as(&sql).bind(exercise).fetch_all(c).await)
+        .context("list categories")
+}

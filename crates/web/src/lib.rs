@@ -383,6 +383,10 @@ pub fn app(state: AppState) -> Router {
             post(pages::cartography::add_point),
         )
         .route(
+            "/cartography/exercises/{id}/categories",
+            get(pages::cartography::categories).post(pages::cartography::add_category),
+        )
+        .route(
             "/cartography/exercises/{id}/shapes",
             post(pages::cartography::add_shape),
         )

@@ -560,6 +560,7 @@ async fn cartography_pages_render_in_three_languages_with_csrf_and_within_budget
                 "/cartography/exercises/{id}?draw=area&v=-58.425,-34.731;-58.421,-34.731;-58.421,-34.727&op=finish"
             ),
             format!("/cartography/exercises/{id}/plan"),
+            format!("/cartography/exercises/{id}/categories"),
             format!("/plans/{id}"),
         ];
         for lang in ["en", "es", "th"] {
@@ -739,5 +740,133 @@ async fn an_area_is_drawn_click_by_click_checked_and_saved_like_an_import() {
             .await;
         assert_eq!(r.status, StatusCode::NOT_FOUND);
         assert_eq!(feature_count(&t, id).await, before + 1);
+    }
+}
+
+async fn category_count(t: &TestApp, id: Uuid) -> usize {
+    atlas_core::store::cartography::list_categories(&t.app.db, id)
+        .await
+        .unwrap()
+        .len()
+}
+
+#[tokio::test]
+async fn an_exercise_adds_its_own_categories_with_sanitised_icons_used_by_map_and_export() {
+    for t in TestApp::all_with_demo().await {
+        let id = demo_exercise(&t).await;
+        let mut c = t.signed_in("mapping_facilitator").await;
+        let path = format!("/cartography/exercises/{id}/categories");
+        let page = c.get(&path).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", t.name());
+        assert!(
+            page.body.contains("<code>brick_kiln</code>"),
+            "defaults listed"
+        );
+        let form = |code: &'static str, kind: &'static str, icon: String| {
+            vec![
+                ("code", code.to_owned()),
+                ("kind", kind.to_owned()),
+                ("dimension", "economic".to_owned()),
+                ("colour", "#aa3300".to_owned()),
+                ("label_en", "Cart route".to_owned()),
+                ("label_es", "Ruta de carreros".to_owned()),
+                ("label_th", "เส้นทางรถเข็น".to_owned()),
+                ("icon", icon),
+            ]
+        };
+        let svg = |inner: &str| {
+            format!("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 10 10\"{inner}</svg>")
+        };
+        let payloads = [
+            (svg("><script>alert(1)</script>"), "icon (script)"),
+            (svg(" onload=\"alert(1)\">"), "icon (onload)"),
+            (
+                svg("><a href=\"javascript:alert(1)\"><path d=\"M0 0\"/></a>"),
+                "icon (a)",
+            ),
+            (
+                svg("><foreignObject><div>x</div></foreignObject>"),
+                "icon (foreignObject)",
+            ),
+            (
+                svg("><path style=\"fill:url(javascript:alert(1))\" d=\"M0 0\"/>"),
+                "icon (style)",
+            ),
+        ];
+        for (icon, named) in payloads {
+            let fields = form("cart_route", "line", icon);
+            let f: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let r = c.post_form(&path, &f).await;
+            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{named}");
+            assert!(r.body.contains(named), "{named} not named");
+            assert!(
+                !r.body.contains("<script>alert"),
+                "payload echoed unescaped"
+            );
+            assert_eq!(category_count(&t, id).await, 0);
+        }
+        assert!(t.audit("cartography.category.create").await.is_empty());
+        // A default code is taken.
+        let good = svg("><path d=\"M1 9L9 1\" stroke=\"#fff\" stroke-width=\"2\"/>");
+        let fields = form("school", "line", good.clone());
+        let f: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let r = c.post_form(&path, &f).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains("Another category already uses this code"));
+        let fields = form("cart_route", "line", good);
+        let f: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let r = c.post_form(&path, &f).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        assert_eq!(category_count(&t, id).await, 1);
+        assert_eq!(t.audit("cartography.category.create").await.len(), 1);
+        // A feature of the new category comes in through GeoJSON; a point of it is refused.
+        let before = feature_count(&t, id).await;
+        let point = r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"category":"cart_route"},"geometry":{"type":"Point","coordinates":[-58.423,-34.729]}}]}"#;
+        let r = c
+            .post_form(
+                &format!("/cartography/exercises/{id}/import"),
+                &[("format", "geojson"), ("text", point)],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains("does not allow this kind of geometry"));
+        assert_eq!(feature_count(&t, id).await, before);
+        let line = r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"category":"cart_route","description":"Carreros"},"geometry":{"type":"LineString","coordinates":[[-58.425,-34.730],[-58.421,-34.728]]}}]}"#;
+        let r = c
+            .post_form(
+                &format!("/cartography/exercises/{id}/import"),
+                &[("format", "geojson"), ("text", line)],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        // The map draws it in its colour with its icon in the legend and its label.
+        let page = c.get(&format!("/cartography/exercises/{id}")).await;
+        assert!(page.body.contains("<symbol id=\"i-cart_route\""));
+        assert!(page.body.contains("stroke=\"#aa3300\""));
+        assert!(page.body.contains("Cart route: Carreros"));
+        c.get("/lang/es").await;
+        let page = c.get(&format!("/cartography/exercises/{id}")).await;
+        assert!(page.body.contains("Ruta de carreros"));
+        // The export carries its category and dimension.
+        let (_, b) = api(
+            &t,
+            "observer",
+            &format!("/api/v1/cartography/exercises/{id}/features.geojson"),
+        )
+        .await;
+        let f = b["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["properties"]["category"] == "cart_route")
+            .expect("exported");
+        assert_eq!(f["properties"]["dimension"], "economic");
+        // Another country's users neither see nor extend them.
+        let mut th = t.signed_in("official_th").await;
+        assert_eq!(th.get(&path).await.status, StatusCode::NOT_FOUND);
+        let fields = form("kiln_two", "point", svg("/>").replace("/></svg>", "/>"));
+        let f: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        assert_eq!(th.post_form(&path, &f).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(category_count(&t, id).await, 1);
     }
 }

@@ -22,10 +22,10 @@ use atlas_core::store::cartography::ExerciseRow;
 use atlas_domain::Error as RuleError;
 use atlas_domain::FieldErrors;
 use atlas_domain::cartography::{
-    ActionInput, ActionStatus, ActionUpdateInput, DEFAULT_CATEGORIES, Dimension, ExerciseInput,
-    GeomKind, MAX_VERTICES, PlanLevel, PointInput, Pos, Projection, Sensitivity, ShapeInput,
-    WORKSHOP_GROUPS, WorkshopInput, bbox, check_range, format_budget, format_vertices,
-    parse_typed_vertices, parse_vertices, sketch_geometry,
+    ActionInput, ActionStatus, ActionUpdateInput, CategoryInput, CategorySet, DEFAULT_CATEGORIES,
+    Dimension, ExerciseInput, GeomKind, MAX_VERTICES, PlanLevel, PointInput, Pos, Projection,
+    Sensitivity, ShapeInput, WORKSHOP_GROUPS, WorkshopInput, bbox, check_range, format_budget,
+    format_vertices, parse_typed_vertices, parse_vertices, sketch_geometry,
 };
 use atlas_domain::directory::AreaLevel;
 use atlas_render::carto_map::{self, MapItem};
@@ -194,6 +194,12 @@ fn map_svg(
 ) -> String {
     let pr = projection_of(v);
     let extras = carto_map::Extras {
+        defs: v
+            .categories
+            .own
+            .iter()
+            .map(|o| carto_map::own_symbol(&o.code, &o.colour, &o.icon))
+            .collect(),
         under: String::new(),
         over: sketch
             .map(|(k, ps)| carto_map::sketch(&pr, ps, k == GeomKind::Area))
@@ -203,7 +209,7 @@ fn map_svg(
         .features
         .iter()
         .map(|f| {
-            let cat = s.code("carto-cat", &f.row.category);
+            let cat = cat_label(s, &v.categories, &f.row.category);
             if f.row.description.is_empty() {
                 cat
             } else {
@@ -218,7 +224,11 @@ fn map_svg(
         .map(|(f, title)| MapItem {
             geometry: &f.geometry,
             category: &f.row.category,
-            colour: f.category.map(|c| c.colour).unwrap_or("#555555"),
+            colour: f
+                .category
+                .map(|c| c.colour)
+                .or_else(|| v.categories.own(&f.row.category).map(|o| o.colour.as_str()))
+                .unwrap_or("#555555"),
             dimension: &f.row.dimension,
             title,
         })
@@ -360,10 +370,20 @@ fn draw_state(
     (state, vs)
 }
 
+/// The label of a category in the page's language: the Fluent one of the default set,
+/// an exercise's own from its record.
+fn cat_label(s: &Shell, set: &CategorySet, code: &str) -> String {
+    match set.own(code) {
+        Some(o) => o.label(s.lang()).to_owned(),
+        None => s.code("carto-cat", code),
+    }
+}
+
 /// One row of the features table.
 pub struct FeatureLine {
     pub id: Uuid,
     pub category: String,
+    pub label: String,
     pub kind: &'static str,
     pub dimension: String,
     pub sensitivity: String,
@@ -372,11 +392,12 @@ pub struct FeatureLine {
     pub where_: String,
 }
 
-fn feature_lines(fs: &[FeatureView]) -> Vec<FeatureLine> {
+fn feature_lines(s: &Shell, set: &CategorySet, fs: &[FeatureView]) -> Vec<FeatureLine> {
     fs.iter()
         .map(|f| FeatureLine {
             id: f.row.feature_id,
             category: f.row.category.clone(),
+            label: cat_label(s, set, &f.row.category),
             kind: f.geometry.kind().as_str(),
             dimension: f.row.dimension.clone(),
             sensitivity: f.row.sensitivity.clone(),
@@ -401,9 +422,11 @@ struct ExercisePage {
     map_height: i64,
     layer_links: Vec<(String, bool, String)>,
     layers: String,
-    legend: Vec<(&'static str, &'static str, &'static str)>,
+    /// (code, label, dimension)
+    legend: Vec<(String, String, &'static str)>,
     features: Vec<FeatureLine>,
-    categories: Vec<(&'static str, &'static str)>,
+    /// (code, geometry kind, label)
+    categories: Vec<(String, &'static str, String)>,
     sensitivities: Vec<&'static str>,
     groups: Vec<&'static str>,
     /// (date, place, counts by group, total, consent noted)
@@ -498,14 +521,24 @@ async fn exercise_page_drawing(
         map,
         layer_links,
         layers: layers_param(&layers),
-        legend: DEFAULT_CATEGORIES
-            .iter()
-            .map(|c| (c.code, c.colour, c.dimension.as_str()))
+        legend: v
+            .categories
+            .all()
+            .into_iter()
+            .map(|c| {
+                let label = cat_label(&s, &v.categories, &c.code);
+                (c.code, label, c.dimension.as_str())
+            })
             .collect(),
-        features: feature_lines(&v.features),
-        categories: DEFAULT_CATEGORIES
-            .iter()
-            .map(|c| (c.code, c.kind.as_str()))
+        features: feature_lines(&s, &v.categories, &v.features),
+        categories: v
+            .categories
+            .all()
+            .into_iter()
+            .map(|c| {
+                let label = cat_label(&s, &v.categories, &c.code);
+                (c.code, c.kind.as_str(), label)
+            })
             .collect(),
         sensitivities: Sensitivity::ALL.iter().map(|x| x.as_str()).collect(),
         groups: WORKSHOP_GROUPS.to_vec(),
@@ -696,6 +729,140 @@ pub async fn add_shape(
                         shape: form_state(&form, &["category", "description", "sensitivity"], fe),
                         ..Default::default()
                     },
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await
+            }
+            None => err(e),
+        },
+    }
+}
+
+/// One row of the categories page.
+pub struct CategoryLine {
+    pub code: String,
+    pub label: String,
+    pub kind: &'static str,
+    pub dimension: &'static str,
+    pub colour: String,
+    pub own: bool,
+}
+
+#[derive(Template)]
+#[template(path = "cartography/categories.html")]
+struct CategoriesPage {
+    s: Shell,
+    exercise: ExerciseRow,
+    rows: Vec<CategoryLine>,
+    defs: String,
+    manage: bool,
+    kinds: Vec<&'static str>,
+    dimensions: Vec<&'static str>,
+    f: FormState,
+    icon_error: Option<String>,
+}
+
+const CATEGORY_FIELDS: [&str; 8] = [
+    "code",
+    "kind",
+    "dimension",
+    "colour",
+    "label_en",
+    "label_es",
+    "label_th",
+    "icon",
+];
+
+async fn categories_page(
+    state: &AppState,
+    u: &UserCtx,
+    id: Uuid,
+    f: FormState,
+    status: StatusCode,
+) -> Response {
+    let (exercise, set, manage) = match state.app.carto_categories(u.actor(), id).await {
+        Ok(x) => x,
+        Err(e) => return err(e),
+    };
+    let s = Shell::new(&u.ctx, "carto-categories").titled(&exercise.name);
+    let all = set.all();
+    let mut defs: String = DEFAULT_CATEGORIES
+        .iter()
+        .map(|c| carto_map::symbol(c.code, c.colour))
+        .collect();
+    for o in &set.own {
+        defs.push_str(&carto_map::own_symbol(&o.code, &o.colour, &o.icon));
+    }
+    // A refused icon names the element or attribute: `icon (script): …`.
+    let icon_error = f
+        .errors
+        .0
+        .iter()
+        .find(|e| e.field == "icon" || e.field.starts_with("icon ("))
+        .map(|e| format!("{}: {}", e.field, s.t(e.key)));
+    let page = CategoriesPage {
+        rows: all
+            .into_iter()
+            .map(|c| CategoryLine {
+                label: cat_label(&s, &set, &c.code),
+                kind: c.kind.as_str(),
+                dimension: c.dimension.as_str(),
+                colour: c.colour,
+                own: c.own,
+                code: c.code,
+            })
+            .collect(),
+        defs,
+        manage,
+        kinds: GeomKind::ALL.iter().map(|k| k.as_str()).collect(),
+        dimensions: Dimension::ALL.iter().map(|d| d.as_str()).collect(),
+        icon_error,
+        f,
+        exercise,
+        s,
+    };
+    render_status(status, &page)
+}
+
+/// GET /cartography/exercises/{id}/categories — the default set and the exercise's own.
+pub async fn categories(
+    State(state): State<AppState>,
+    u: UserCtx,
+    Path(id): Path<Uuid>,
+) -> Response {
+    categories_page(&state, &u, id, FormState::default(), StatusCode::OK).await
+}
+
+/// POST /cartography/exercises/{id}/categories — adds an own category.
+pub async fn add_category(
+    State(state): State<AppState>,
+    u: UserCtx,
+    Path(id): Path<Uuid>,
+    form: FormMap,
+) -> Response {
+    let input = CategoryInput {
+        code: form.s("code"),
+        kind: form.s("kind"),
+        dimension: form.s("dimension"),
+        colour: form.s("colour"),
+        label_en: form.s("label_en"),
+        label_es: form.s("label_es"),
+        label_th: form.s("label_th"),
+        icon: form.s("icon"),
+    };
+    match state
+        .app
+        .create_category(By::User(u.actor()), id, &input)
+        .await
+    {
+        Ok(_) => Redirect::to(&format!("/cartography/exercises/{id}/categories")).into_response(),
+        Err(e) => match rejected(&e) {
+            Some(fe) => {
+                categories_page(
+                    &state,
+                    &u,
+                    id,
+                    form_state(&form, &CATEGORY_FIELDS, fe),
                     StatusCode::UNPROCESSABLE_ENTITY,
                 )
                 .await
@@ -956,7 +1123,7 @@ fn plan_lines(s: &Shell, plan: &Plan) -> Vec<ActionLine> {
                 feature: it
                     .feature_category
                     .as_deref()
-                    .map(|c| s.code("carto-cat", c)),
+                    .map(|c| cat_label(s, &plan.categories, c)),
                 institution: it.institution.clone(),
                 level: s.code("carto-level", &r.level),
                 budget: if r.budget_minor > 0 {
@@ -1042,7 +1209,7 @@ async fn plan_page(
             Ok((_, fs)) => fs
                 .iter()
                 .map(|f| {
-                    let cat = s.code("carto-cat", &f.row.category);
+                    let cat = cat_label(&s, &plan.categories, &f.row.category);
                     let label = if f.row.description.is_empty() {
                         cat
                     } else {
