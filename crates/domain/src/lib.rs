@@ -6,8 +6,8 @@
 
 pub mod audit;
 pub mod auth;
-pub mod carto_network;
 pub mod carto_icon;
+pub mod carto_network;
 pub mod cartography;
 pub mod cases;
 pub mod certificate;
