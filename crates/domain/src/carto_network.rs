@@ -419,9 +419,17 @@ pub fn layout(n: usize, edges: &[Edge]) -> Vec<(f64, f64)> {
         x1 = x1.max(x);
         y1 = y1.max(y);
     }
-    let (w, h) = ((x1 - x0).max(1e-9), (y1 - y0).max(1e-9));
+    // An axis along which every node lies at the same place is centred, not pushed to
+    // the edge.
+    let fit = |v: f64, lo: f64, hi: f64| {
+        if hi - lo < 1e-6 {
+            0.5
+        } else {
+            (v - lo) / (hi - lo)
+        }
+    };
     pos.into_iter()
-        .map(|(x, y)| ((x - x0) / w, (y - y0) / h))
+        .map(|(x, y)| (fit(x, x0, x1), fit(y, y0, y1)))
         .collect()
 }
 

@@ -163,11 +163,12 @@ pub fn svg(g: &Graph, l: &NetLabels) -> String {
 /// The content of the network picture (defs, edges, nodes, labels, legend) in a
 /// `WIDTH` × [`height`] coordinate system, for embedding in another SVG.
 pub fn body(s: &mut String, g: &Graph, l: &NetLabels) {
-    let m = 24.0;
+    // Wider side margins so centred labels of nodes at the edge stay on the picture.
+    let (mx, m) = (70.0, 24.0);
     let h = height();
     let xy = |i: usize| -> (f64, f64) {
         let (x, y) = g.positions.get(i).copied().unwrap_or((0.5, 0.5));
-        (m + x * (WIDTH - 2.0 * m), m + y * (HEIGHT - 2.0 * m))
+        (mx + x * (WIDTH - 2.0 * mx), m + y * (HEIGHT - 2.0 * m))
     };
     s.push_str("<defs>");
     for k in RelKind::ALL {
@@ -380,6 +381,39 @@ mod tests {
             strength: 2,
             direction: Direction::Directed,
         }
+    }
+
+    #[test]
+    fn snapshot_of_a_two_actor_network() {
+        let g = Graph::new(
+            vec![node("1", "Reclutador"), node("2", "Hornos")],
+            vec![edge("e1", "1", "2")],
+        );
+        let s = svg(&g, &NetLabels::default());
+        let edges =
+            &s[s.find("<g class=\"edges\"").unwrap()..s.find("<g class=\"legend\"").unwrap()];
+        // Sorted by label (Hornos first), the directed edge from Reclutador stops at
+        // Hornos's rim (radius + 1) so its arrow shows; both on the middle line.
+        assert_eq!(
+            edges,
+            concat!(
+                "<g class=\"edges\" fill=\"none\">",
+                "<path class=\"r-conflict\" d=\"M70 240L563 240\" stroke=\"#d62728\" stroke-width=\"2.5\" stroke-dasharray=\"6 3\" marker-end=\"url(#n-a-conflict)\"/>",
+                "</g>",
+                "<g class=\"nodes\" stroke=\"#fff\" stroke-width=\"1\">",
+                "<circle cx=\"570\" cy=\"240\" r=\"6.0\" fill=\"#d62728\">",
+                "<title>Hornos</title>",
+                "</circle>",
+                "<circle cx=\"70\" cy=\"240\" r=\"6.0\" fill=\"#d62728\">",
+                "<title>Reclutador</title>",
+                "</circle>",
+                "</g>",
+                "<g class=\"labels\" font-family=\"sans-serif\" font-size=\"10\" text-anchor=\"middle\" fill=\"#222\">",
+                "<text x=\"570\" y=\"256\">Hornos</text>",
+                "<text x=\"70\" y=\"256\">Reclutador</text>",
+                "</g>",
+            )
+        );
     }
 
     #[test]
