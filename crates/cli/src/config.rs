@@ -60,6 +60,14 @@ pub struct Settings {
     pub case_retention_days: i64,
     /// Hours a receiver has to answer a referral when no pathway step gives a time.
     pub case_response_hours: i64,
+    /// Host of the SMTP relay case notifications are e-mailed through (plain SMTP to a
+    /// relay the operator runs, which does TLS onward; no credentials are sent). Empty:
+    /// no e-mail.
+    pub smtp_host: String,
+    /// Port of the SMTP relay.
+    pub smtp_port: i64,
+    /// Sender address of the e-mails (`From` and `MAIL FROM`).
+    pub smtp_from: String,
 }
 
 /// The basemap tile server, if one is configured; a bad template stops the start.
@@ -104,7 +112,10 @@ pub fn load(file: Option<&Path>) -> anyhow::Result<Settings> {
         .set_default("case_minimum_ages", "AR=16,PY=14,LR=16,TH=15")?
         .set_default("case_k_anonymity", 11)?
         .set_default("case_retention_days", 5 * 365)?
-        .set_default("case_response_hours", 72)?;
+        .set_default("case_response_hours", 72)?
+        .set_default("smtp_host", "")?
+        .set_default("smtp_port", 25)?
+        .set_default("smtp_from", "")?;
     if let Some(f) = file {
         b = b.add_source(
             config::File::from(f)
@@ -156,7 +167,45 @@ pub fn load(file: Option<&Path>) -> anyhow::Result<Settings> {
         (1..=720).contains(&s.case_response_hours),
         "case_response_hours must be between 1 and 720"
     );
+    parse_smtp(&s)?;
     Ok(s)
+}
+
+/// Checks the SMTP settings: none when `smtp_host` is empty; otherwise a host name or
+/// address, a port from 1 to 65535, a sender address and a `public_url` for the links.
+pub fn parse_smtp(s: &Settings) -> anyhow::Result<Option<(String, u16, String)>> {
+    anyhow::ensure!(
+        (1..=65535).contains(&s.smtp_port),
+        "smtp_port must be between 1 and 65535 (got {})",
+        s.smtp_port
+    );
+    let from = s.smtp_from.trim();
+    let parsed_from = atlas_domain::mail::parse_address(from);
+    anyhow::ensure!(
+        from.is_empty() || parsed_from.is_some(),
+        "smtp_from must be an e-mail address such as atlas@example.org (got {from:?})"
+    );
+    let host = s.smtp_host.trim();
+    if host.is_empty() {
+        return Ok(None);
+    }
+    anyhow::ensure!(
+        host.len() <= 253
+            && host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':'))
+            && !host.starts_with(['.', '-']),
+        "smtp_host must be a host name or IP address (got {host:?})"
+    );
+    let Some(from) = parsed_from else {
+        anyhow::bail!("smtp_from must be set when smtp_host is set");
+    };
+    anyhow::ensure!(
+        parse_public_url(&s.public_url)?.is_some(),
+        "public_url must be set when smtp_host is set: e-mails link to it"
+    );
+    let port = u16::try_from(s.smtp_port).context("smtp_port")?;
+    Ok(Some((host.to_owned(), port, from)))
 }
 
 /// Parses `case_minimum_ages` (`AR=16,PY=14`): ISO country codes of the program and ages
@@ -246,6 +295,17 @@ impl Settings {
                 retention_days: self.case_retention_days,
                 default_response_hours: self.case_response_hours,
             },
+            smtp: parse_smtp(self)?.map(|(host, port, from)| {
+                let public = parse_public_url(&self.public_url).ok().flatten();
+                atlas_core::mail::SmtpSettings {
+                    helo: helo_name(public.as_deref()),
+                    host,
+                    port,
+                    from,
+                    timeout: std::time::Duration::from_secs(30),
+                    texts: atlas_web::i18n::mail_text,
+                }
+            }),
             ..Default::default()
         })
     }
@@ -262,6 +322,15 @@ impl Settings {
     pub fn import_limit(&self) -> usize {
         self.import_limit_mib * 1024 * 1024
     }
+}
+
+/// The name given in `EHLO`: the public URL's host, else `localhost`.
+fn helo_name(public_url: Option<&str>) -> String {
+    public_url
+        .and_then(|u| u.split_once("://"))
+        .map(|(_, rest)| rest.split(['/', ':']).next().unwrap_or("").to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".into())
 }
 
 /// Starts logging to standard error (`RUST_LOG` filters, default `info`).
@@ -338,6 +407,56 @@ mod tests {
         ] {
             let e = parse_tile_url(bad).unwrap_err().to_string();
             assert!(e.contains("cartography_tile_url"), "{e}");
+        }
+    }
+
+    fn with_smtp(host: &str, port: i64, from: &str, public_url: &str) -> super::Settings {
+        let mut s = super::load(None).unwrap();
+        s.smtp_host = host.into();
+        s.smtp_port = port;
+        s.smtp_from = from.into();
+        s.public_url = public_url.into();
+        s
+    }
+
+    #[test]
+    fn smtp_settings_are_checked_and_name_the_bad_key() {
+        let ok = with_smtp(
+            "relay.lan",
+            25,
+            "atlas@example.org",
+            "https://atlas.example.org",
+        );
+        assert_eq!(
+            super::parse_smtp(&ok).unwrap(),
+            Some(("relay.lan".into(), 25, "atlas@example.org".into()))
+        );
+        assert_eq!(super::parse_smtp(&with_smtp("", 25, "", "")).unwrap(), None);
+        for (s, key) in [
+            (
+                with_smtp("relay.lan", 0, "atlas@example.org", "https://a.org"),
+                "smtp_port",
+            ),
+            (
+                with_smtp("relay.lan", 70000, "atlas@example.org", "https://a.org"),
+                "smtp_port",
+            ),
+            (
+                with_smtp("relay.lan", 25, "not an address", "https://a.org"),
+                "smtp_from",
+            ),
+            (with_smtp("relay.lan", 25, "", "https://a.org"), "smtp_from"),
+            (
+                with_smtp("relay lan", 25, "atlas@example.org", "https://a.org"),
+                "smtp_host",
+            ),
+            (
+                with_smtp("relay.lan", 25, "atlas@example.org", ""),
+                "public_url",
+            ),
+        ] {
+            let e = super::parse_smtp(&s).unwrap_err().to_string();
+            assert!(e.contains(key), "{e}");
         }
     }
 

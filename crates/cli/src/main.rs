@@ -370,6 +370,7 @@ async fn run(cmd: Command, s: config::Settings) -> anyhow::Result<std::process::
                                 role,
                                 institution_id: institution_id.to_string(),
                                 password,
+                                ..Default::default()
                             },
                         )
                         .await

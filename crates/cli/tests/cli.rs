@@ -175,6 +175,35 @@ fn help_reads_well_and_bad_configuration_is_reported() {
             text(&bad)
         );
     }
+    // Bad SMTP settings stop the start naming the key.
+    for (env, key) in [
+        (
+            vec![
+                ("ATLAS__SMTP_HOST", "relay.lan"),
+                ("ATLAS__SMTP_PORT", "70000"),
+            ],
+            "smtp_port",
+        ),
+        (
+            vec![
+                ("ATLAS__SMTP_HOST", "relay.lan"),
+                ("ATLAS__SMTP_FROM", "atlas"),
+            ],
+            "smtp_from",
+        ),
+        (vec![("ATLAS__SMTP_HOST", "relay.lan")], "smtp_from"),
+        (
+            vec![
+                ("ATLAS__SMTP_HOST", "relay.lan"),
+                ("ATLAS__SMTP_FROM", "atlas@example.org"),
+            ],
+            "public_url",
+        ),
+    ] {
+        let bad = atlas(&["migrate"], &env);
+        assert_eq!(bad.status.code(), Some(2), "{key}: {}", text(&bad));
+        assert!(text(&bad).contains(key), "{key}: {}", text(&bad));
+    }
 }
 
 #[test]

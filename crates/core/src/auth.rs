@@ -86,6 +86,8 @@ pub struct AccountView {
     pub locked: bool,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    pub email: Option<String>,
+    pub language: Option<String>,
 }
 
 /// An API token as its owner sees it (never the secret again).
@@ -134,6 +136,8 @@ fn view_of(a: &st::AccountRow, now: OffsetDateTime) -> AccountView {
         disabled: a.disabled_at.is_some(),
         locked: a.locked_until.is_some_and(|t| t > now),
         created_at: a.created_at,
+        email: a.email.clone(),
+        language: a.language.clone(),
     }
 }
 
@@ -761,6 +765,8 @@ impl App {
                 institution_id: draft.institution_id,
                 password_hash: &hash,
                 totp_secret: None,
+                email: draft.email.as_deref(),
+                language: draft.language.as_deref(),
                 now,
             },
         )
@@ -904,6 +910,52 @@ impl App {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Sets or clears an account's e-mail address and e-mail language (administrators,
+    /// or the operator). The audit summary says what changed, never the address.
+    pub async fn set_account_contact(
+        &self,
+        by: By<'_>,
+        id_or_name: &str,
+        email: &str,
+        language: &str,
+    ) -> Result<AccountView> {
+        let a = self.find_account(by, id_or_name).await?;
+        let mut e = FieldErrors::new();
+        let (email, language) = atlas_domain::auth::parse_contact(email, language, &mut e);
+        e.into_result(())?;
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        st::set_contact(
+            &mut tx,
+            a.account_id,
+            email.as_deref(),
+            language.as_deref(),
+            now,
+        )
+        .await?;
+        let summary = format!(
+            "email={};language={}",
+            if email.is_some() { "set" } else { "none" },
+            language.as_deref().unwrap_or("country")
+        );
+        self.audit(
+            &mut tx,
+            NewEvent::new(
+                by.audit_actor(),
+                "auth.account.contact",
+                "account",
+                a.account_id,
+                summary,
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        let a = st::account(&self.db, a.account_id)
+            .await?
+            .context("account vanished")?;
+        Ok(view_of(&a, now))
     }
 
     /// Removes an account's TOTP (a lost phone); it must enrol again at next sign-in.

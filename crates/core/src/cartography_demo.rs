@@ -2,7 +2,8 @@
 //! 17 de Noviembre (Lomas de Zamora) — two workshops, fifteen features across the four
 //! dimensions (one generalised workshop, one restricted brick kiln where children work)
 //! and the joint action plan with the province's ARS 5,000,000 to social care
-//! institutions. Everything goes through the use cases as the operator.
+//! institutions; thirteen actors and sixteen relationships of the barrio's network.
+//! Everything goes through the use cases as the operator.
 
 use crate::{App, By, Result};
 use anyhow::Context;
@@ -215,5 +216,186 @@ pub async fn seed_cartography(app: &App, inst: &HashMap<&str, String>) -> Result
         ),
     )
     .await?;
+    seed_network(app, id, inst).await?;
+    Ok(())
+}
+
+/// The actors of the barrio and how they relate, as the workshops drew them: the
+/// institutions of the directory that work there, the comedor, the school, the health
+/// centre, the parish, the sociedad de fomento, the brick-kiln owners, the roles of
+/// recruiter and transporter — and the Saturday market's stallholders, whom nobody
+/// named a relationship with.
+async fn seed_network(app: &App, exercise: uuid::Uuid, inst: &HashMap<&str, String>) -> Result<()> {
+    use atlas_domain::carto_network::{ActorInput, RelationshipInput};
+    let by = By::Operator;
+    let actors: [(&str, &str, &str, &str); 13] = [
+        ("institution", "COPRETI", "social", ""),
+        ("institution", "MLZ", "social", ""),
+        ("institution", "MTPBA", "economic", ""),
+        ("institution", "DyA", "social", ""),
+        (
+            "community_organisation",
+            "Comedor comunitario",
+            "social",
+            "Almuerzo y merienda para 120 chicos.",
+        ),
+        (
+            "community_organisation",
+            "Escuela primaria del barrio",
+            "social",
+            "",
+        ),
+        ("community_organisation", "Unidad sanitaria", "social", ""),
+        (
+            "community_organisation",
+            "Capilla y Cáritas parroquial",
+            "cultural",
+            "",
+        ),
+        (
+            "community_organisation",
+            "Sociedad de fomento",
+            "cultural",
+            "",
+        ),
+        (
+            "informal_group",
+            "Dueños de hornos de ladrillo",
+            "economic",
+            "Contratan familias enteras por tanda.",
+        ),
+        (
+            "role",
+            "Reclutador",
+            "economic",
+            "Ofrece trabajo en hornos y talleres a familias recién llegadas.",
+        ),
+        (
+            "role",
+            "Transportista (remís)",
+            "geographic",
+            "Lleva a los trabajadores de madrugada.",
+        ),
+        ("informal_group", "Puesteros de la feria", "economic", ""),
+    ];
+    let mut ids = HashMap::new();
+    for (kind, name, dimension, note) in actors {
+        let (institution_id, label) = if kind == "institution" {
+            (
+                inst.get(name)
+                    .cloned()
+                    .context("demo institution missing")?,
+                String::new(),
+            )
+        } else {
+            (String::new(), name.to_owned())
+        };
+        let a = app
+            .add_actor(
+                by,
+                exercise,
+                &ActorInput {
+                    kind: kind.into(),
+                    institution_id,
+                    label,
+                    dimension: dimension.into(),
+                    note: note.into(),
+                },
+            )
+            .await?;
+        ids.insert(name, a.actor_id);
+    }
+    let rels: [(&str, &str, &str, &str, &str); 16] = [
+        ("COPRETI", "DyA", "cooperation", "3", "mutual"),
+        ("COPRETI", "MLZ", "cooperation", "2", "mutual"),
+        ("DyA", "Comedor comunitario", "cooperation", "3", "mutual"),
+        ("MLZ", "Comedor comunitario", "funding", "2", "directed"),
+        (
+            "Escuela primaria del barrio",
+            "COPRETI",
+            "referral",
+            "2",
+            "directed",
+        ),
+        ("Unidad sanitaria", "COPRETI", "referral", "1", "directed"),
+        ("COPRETI", "MTPBA", "referral", "2", "directed"),
+        (
+            "Escuela primaria del barrio",
+            "Comedor comunitario",
+            "cooperation",
+            "2",
+            "mutual",
+        ),
+        (
+            "Capilla y Cáritas parroquial",
+            "Comedor comunitario",
+            "cooperation",
+            "2",
+            "mutual",
+        ),
+        ("Sociedad de fomento", "DyA", "information", "2", "mutual"),
+        (
+            "Escuela primaria del barrio",
+            "Unidad sanitaria",
+            "information",
+            "1",
+            "mutual",
+        ),
+        (
+            "Sociedad de fomento",
+            "Capilla y Cáritas parroquial",
+            "information",
+            "1",
+            "mutual",
+        ),
+        (
+            "Reclutador",
+            "Dueños de hornos de ladrillo",
+            "dependency",
+            "3",
+            "directed",
+        ),
+        (
+            "Reclutador",
+            "Transportista (remís)",
+            "cooperation",
+            "2",
+            "mutual",
+        ),
+        (
+            "Dueños de hornos de ladrillo",
+            "Sociedad de fomento",
+            "conflict",
+            "2",
+            "mutual",
+        ),
+        (
+            "MTPBA",
+            "Dueños de hornos de ladrillo",
+            "conflict",
+            "1",
+            "directed",
+        ),
+    ];
+    for (from, to, kind, strength, direction) in rels {
+        let id = |n: &str| {
+            ids.get(n)
+                .map(|u: &uuid::Uuid| u.to_string())
+                .context("demo actor missing")
+        };
+        app.add_relationship(
+            by,
+            exercise,
+            &RelationshipInput {
+                from_id: id(from)?,
+                to_id: id(to)?,
+                kind: kind.into(),
+                strength: strength.into(),
+                direction: direction.into(),
+                note: String::new(),
+            },
+        )
+        .await?;
+    }
     Ok(())
 }

@@ -5,8 +5,9 @@
 //!
 //! Invariants: a referral never goes to the sender's own institution; the receiver gains
 //! access to the case only through a referral in a granting state; every move writes
-//! its audit event (ids and codes only) and a notification for the other side in the
-//! same transaction; a stale version is refused.
+//! its audit event (ids and codes only) and a notification for the other side — with
+//! its e-mail jobs when SMTP is configured (`crate::mail`) — in the same transaction; a
+//! stale version is refused.
 
 use crate::cases::{case_owner, is_child};
 use crate::{App, By, Result};
@@ -222,11 +223,11 @@ impl App {
             version: 1,
         };
         st::insert_referral(&mut tx, &row).await?;
-        st::notify(
+        self.notify_institution(
             &mut tx,
             to,
             case_id,
-            Some(row.case_referral_id),
+            row.case_referral_id,
             "referral_received",
             now,
         )
@@ -333,11 +334,11 @@ impl App {
             Side::Receiver => r.from_institution_id,
             Side::Sender => r.to_institution_id,
         };
-        st::notify(
+        self.notify_institution(
             &mut tx,
             other,
             r.case_id,
-            Some(r.case_referral_id),
+            r.case_referral_id,
             &format!("referral_{}", to.as_str()),
             now,
         )
@@ -361,6 +362,23 @@ impl App {
         .await?;
         tx.commit().await?;
         Ok(next)
+    }
+
+    /// Writes the in-app notification of a referral for an institution and, when SMTP
+    /// is configured, enqueues its e-mails in the same transaction.
+    async fn notify_institution(
+        &self,
+        tx: &mut atlas_store::Tx,
+        institution: Uuid,
+        case_id: Uuid,
+        referral_id: Uuid,
+        kind: &str,
+        now: time::OffsetDateTime,
+    ) -> Result<()> {
+        let id = st::notify(tx, institution, case_id, Some(referral_id), kind, now).await?;
+        self.enqueue_notification_mail(tx, id, institution, now)
+            .await?;
+        Ok(())
     }
 
     /// Referrals to the actor's institution awaiting its answer or delivery.

@@ -247,6 +247,7 @@ pub async fn seed(app: &App, password: &str) -> Result<Vec<DemoAccount>> {
                         .cloned()
                         .context("demo institution missing")?,
                     password: password.into(),
+                    ..Default::default()
                 },
             )
             .await?;

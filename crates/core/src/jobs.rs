@@ -2,7 +2,10 @@
 //! a job is claimed with a lease so only one instance runs it, and a crashed worker's job
 //! is retried when the lease ends.
 //!
-//! Jobs now: `purge_sessions` (hourly) deletes expired sessions.
+//! Jobs now: `purge_sessions` (hourly) deletes expired sessions; `erase_case_identities`
+//! (daily) erases the identifying data of cases closed longer than the retention period
+//! ago (`App::erase_expired_identities`, the same work as `atlas cases erase-expired`);
+//! `mail.notification` e-mails one case notification to one account (`crate::mail`).
 
 use crate::{App, Result};
 use atlas_store::jobs;
@@ -11,6 +14,8 @@ use time::Duration;
 
 /// Kind of the periodic session clean-up job.
 pub const PURGE_SESSIONS: &str = "purge_sessions";
+/// Kind of the daily retention job of the cases module.
+pub const ERASE_CASE_IDENTITIES: &str = "erase_case_identities";
 
 impl App {
     /// Runs due jobs until none is left; returns how many ran.
@@ -23,6 +28,8 @@ impl App {
             };
             let outcome = match job.kind.as_str() {
                 PURGE_SESSIONS => self.purge_sessions().await,
+                ERASE_CASE_IDENTITIES => self.erase_case_identities_job().await,
+                crate::mail::MAIL_NOTIFICATION => self.send_notification_mail(&job.payload).await,
                 other => Err(anyhow::anyhow!("unknown job kind {other}").into()),
             };
             match outcome {
@@ -49,13 +56,32 @@ impl App {
         Ok(())
     }
 
+    async fn erase_case_identities_job(&self) -> Result<()> {
+        let n = self.erase_expired_identities(crate::By::Operator).await?;
+        tracing::info!(cases.erased = n, "erased expired identifying data");
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        jobs::enqueue(
+            &mut tx,
+            ERASE_CASE_IDENTITIES,
+            "{}",
+            now + Duration::days(1),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Makes sure the periodic jobs are scheduled (idempotent across instances).
     pub async fn schedule_periodic_jobs(&self) -> Result<()> {
-        if !jobs::pending(&self.db, PURGE_SESSIONS).await? {
-            let now = self.now();
-            let mut tx = self.db.begin().await?;
-            jobs::enqueue(&mut tx, PURGE_SESSIONS, "{}", now, now).await?;
-            tx.commit().await?;
+        for kind in [PURGE_SESSIONS, ERASE_CASE_IDENTITIES] {
+            if !jobs::pending(&self.db, kind).await? {
+                let now = self.now();
+                let mut tx = self.db.begin().await?;
+                jobs::enqueue(&mut tx, kind, "{}", now, now).await?;
+                tx.commit().await?;
+            }
         }
         Ok(())
     }

@@ -8,6 +8,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod carto_network;
 pub mod cartography;
 pub mod cartography_demo;
 pub mod cases;
@@ -22,6 +23,7 @@ pub mod guide;
 pub mod guide_demo;
 pub mod guide_docs;
 pub mod jobs;
+pub mod mail;
 pub mod password;
 pub mod results;
 pub mod results_dashboard;
@@ -124,6 +126,8 @@ pub struct Settings {
     pub cases: cases::CaseSettings,
     /// Cartography: the grid generalised features are snapped to.
     pub cartography: cartography::CartoSettings,
+    /// The SMTP relay case notifications are e-mailed through; `None`: no e-mail.
+    pub smtp: Option<mail::SmtpSettings>,
 }
 
 /// A 32-byte secret. `Debug` never shows it.
@@ -186,6 +190,7 @@ impl Default for Settings {
             public_url: None,
             cases: cases::CaseSettings::default(),
             cartography: cartography::CartoSettings::default(),
+            smtp: None,
         }
     }
 }

@@ -395,6 +395,40 @@ pub struct AccountInput {
     pub role: String,
     pub institution_id: String,
     pub password: String,
+    /// Optional address for case notifications by e-mail.
+    pub email: String,
+    /// Optional language of e-mails (`en`, `es`, `th`); empty: the country's.
+    pub language: String,
+}
+
+/// Languages e-mails can be written in.
+pub const MAIL_LANGUAGES: [&str; 3] = ["en", "es", "th"];
+
+/// Parses an account's optional e-mail address and language, adding field errors.
+pub fn parse_contact(
+    email: &str,
+    language: &str,
+    e: &mut FieldErrors,
+) -> (Option<String>, Option<String>) {
+    let email = match email.trim() {
+        "" => None,
+        s => match crate::mail::parse_address(s) {
+            Some(a) => Some(a),
+            None => {
+                e.add("email", "account-email-invalid");
+                None
+            }
+        },
+    };
+    let language = match language.trim() {
+        "" => None,
+        l if MAIL_LANGUAGES.contains(&l) => Some(l.to_owned()),
+        _ => {
+            e.add("language", "field-choice");
+            None
+        }
+    };
+    (email, language)
 }
 
 /// A parsed new account.
@@ -405,6 +439,8 @@ pub struct AccountDraft {
     pub role: Role,
     pub institution_id: Uuid,
     pub password: String,
+    pub email: Option<String>,
+    pub language: Option<String>,
 }
 
 impl AccountDraft {
@@ -429,6 +465,7 @@ impl AccountDraft {
         if let Err(k) = check_new_password(&i.password, i.username.trim()) {
             e.add("password", k);
         }
+        let (email, language) = parse_contact(&i.email, &i.language, &mut e);
         match (username, role, institution_id) {
             (Some(username), Some(role), Some(institution_id)) if e.is_empty() => Ok(Self {
                 username,
@@ -436,6 +473,8 @@ impl AccountDraft {
                 role,
                 institution_id,
                 password: i.password.clone(),
+                email,
+                language,
             }),
             _ => Err(Error::Invalid(e)),
         }

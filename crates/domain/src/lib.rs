@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod auth;
 pub mod carto_icon;
+pub mod carto_network;
 pub mod cartography;
 pub mod cases;
 pub mod certificate;
@@ -15,6 +16,7 @@ pub mod directory;
 pub mod error;
 pub mod guide;
 pub mod guide_docs;
+pub mod mail;
 pub mod results;
 pub mod results_dashboard;
 pub mod results_disagg;

@@ -6,6 +6,8 @@
 //! join as their modules land.
 
 pub mod carto_map;
+pub mod carto_network;
+pub mod carto_poster;
 pub mod donor;
 pub mod pdf;
 

@@ -29,12 +29,14 @@ pub struct AccountRow {
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
     pub version: i64,
+    pub email: Option<String>,
+    pub language: Option<String>,
 }
 
 const ACCOUNT_SELECT: &str = "select a.account_id, a.username, a.display_name, a.role, a.institution_id, \
     i.country_code, i.acronym as institution_acronym, a.password_hash, a.totp_secret, a.totp_pending_secret, \
     a.totp_last_step, a.failed_count, a.failed_window_start, a.locked_until, a.disabled_at, \
-    a.created_at, a.updated_at, a.version \
+    a.created_at, a.updated_at, a.version, a.email, a.language \
     from account a join institution i on i.institution_id = a.institution_id";
 
 /// A new account to insert.
@@ -47,17 +49,20 @@ pub struct NewAccount<'a> {
     pub institution_id: Uuid,
     pub password_hash: &'a str,
     pub totp_secret: Option<&'a str>,
+    pub email: Option<&'a str>,
+    pub language: Option<&'a str>,
     pub now: OffsetDateTime,
 }
 
 /// Inserts an account.
 pub async fn insert_account(tx: &mut Tx, a: &NewAccount<'_>) -> anyhow::Result<()> {
     let sql = "insert into account (account_id, username, display_name, role, institution_id, password_hash, \
-               totp_secret, failed_count, created_at, updated_at, version) \
-               values ($1,$2,$3,$4,$5,$6,$7,0,$8,$8,1)";
+               totp_secret, failed_count, created_at, updated_at, version, email, language) \
+               values ($1,$2,$3,$4,$5,$6,$7,0,$8,$8,1,$9,$10)";
     on_tx!(tx, c => sqlx::query(sql)
         .bind(a.account_id).bind(a.username).bind(a.display_name).bind(a.role)
         .bind(a.institution_id).bind(a.password_hash).bind(a.totp_secret).bind(a.now)
+        .bind(a.email).bind(a.language)
         .execute(c).await.map(|_| ()))
     .context("insert account")?;
     Ok(())
@@ -140,6 +145,37 @@ pub async fn set_password(
         .bind(id).bind(hash).bind(now).execute(c).await.map(|_| ()))
     .context("set password")?;
     Ok(())
+}
+
+/// Sets an account's e-mail address and e-mail language (either may be cleared).
+pub async fn set_contact(
+    tx: &mut Tx,
+    id: Uuid,
+    email: Option<&str>,
+    language: Option<&str>,
+    now: OffsetDateTime,
+) -> anyhow::Result<()> {
+    on_tx!(tx, c => sqlx::query("update account set email = $2, language = $3, updated_at = $4, version = version + 1 where account_id = $1")
+        .bind(id).bind(email).bind(language).bind(now).execute(c).await.map(|_| ()))
+    .context("set account contact")
+}
+
+/// Active accounts of `institution` with one of `roles` and an e-mail address: who an
+/// institution's notification is e-mailed to.
+pub async fn mail_recipients_tx(
+    tx: &mut Tx,
+    institution: Uuid,
+    roles: &[&str],
+) -> anyhow::Result<Vec<Uuid>> {
+    let mut out = Vec::new();
+    for role in roles {
+        let ids: Vec<(Uuid,)> = on_tx!(tx, c => sqlx::query_as("select account_id from account where institution_id = $1 \
+            and role = $2 and disabled_at is null and email is not null order by account_id")
+            .bind(institution).bind(*role).fetch_all(c).await)
+        .context("list mail recipients")?;
+        out.extend(ids.into_iter().map(|r| r.0));
+    }
+    Ok(out)
 }
 
 /// Disables (`Some(t)`) or re-enables (`None`) an account.

@@ -342,11 +342,20 @@ pub async fn notify(
     referral: Option<Uuid>,
     kind: &str,
     now: OffsetDateTime,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Uuid> {
+    let id = Uuid::now_v7();
     on_tx!(tx, c => sqlx::query("insert into case_notification (case_notification_id, institution_id, case_id, case_referral_id, kind, created_at, read_at) values ($1,$2,$3,$4,$5,$6,null)")
-        .bind(Uuid::now_v7()).bind(institution).bind(case).bind(referral).bind(kind).bind(now)
+        .bind(id).bind(institution).bind(case).bind(referral).bind(kind).bind(now)
         .execute(c).await.map(|_| ()))
-    .context("insert notification")
+    .context("insert notification")?;
+    Ok(id)
+}
+
+/// A notification's institution and kind, by id.
+pub async fn notification_kind(db: &Db, id: Uuid) -> anyhow::Result<Option<(Uuid, String)>> {
+    on_db!(db, c => sqlx::query_as("select institution_id, kind from case_notification where case_notification_id = $1")
+        .bind(id).fetch_optional(c).await)
+    .context("get notification")
 }
 
 /// An institution's latest notifications.
@@ -444,14 +453,36 @@ pub async fn list_cases(db: &Db, f: &CaseFilter) -> anyhow::Result<Vec<CaseListR
     .context("list cases")
 }
 
-/// Referrals to an institution awaiting its action (answer or delivery), soonest
-/// deadline first.
-pub async fn awaiting(db: &Db, institution: Uuid, limit: i64) -> anyhow::Result<Vec<ReferralView>> {
-    let sql = format!(
-        "{} where r.to_institution_id = $1 and r.state in ('sent','acknowledged','accepted') \
+/// The query of [`awaiting`] (`$1` institution, `$2` limit), public so a test can read
+/// its plan. Each awaiting state is one range of `case_referral_to_due` read in deadline
+/// order and cut at the limit; only those rows (at most three times the limit) are
+/// joined and sorted, however many referrals the institution holds.
+pub fn awaiting_sql() -> String {
+    let cols = REFERRAL_COLS.replace("r.", "");
+    let part = |state: &str| {
+        format!(
+            "select * from (select {cols} from case_referral \
+             where to_institution_id = $1 and state = '{state}' \
+             order by due_at, case_referral_id limit $2) as {state}_part"
+        )
+    };
+    format!(
+        "select {REFERRAL_COLS}, k.code, fi.acronym as from_acronym, ti.acronym as to_acronym \
+         from ({} union all {} union all {}) as r \
+         join case_record k on k.case_id = r.case_id \
+         join institution fi on fi.institution_id = r.from_institution_id \
+         join institution ti on ti.institution_id = r.to_institution_id \
          order by r.state = 'accepted', r.due_at, r.case_referral_id limit $2",
-        referral_select()
-    );
+        part("sent"),
+        part("acknowledged"),
+        part("accepted")
+    )
+}
+
+/// Referrals to an institution awaiting its action (answer or delivery): those waiting
+/// for an answer first, soonest deadline first.
+pub async fn awaiting(db: &Db, institution: Uuid, limit: i64) -> anyhow::Result<Vec<ReferralView>> {
+    let sql = awaiting_sql();
     on_db!(db, c => sqlx::query_as(&sql).bind(institution).bind(limit).fetch_all(c).await)
         .context("list awaiting referrals")
 }
@@ -503,15 +534,17 @@ pub struct VictimGroup {
 
 /// Victims grouped for the statistics (`country`: one country, or all).
 pub async fn victim_groups(db: &Db, country: Option<&str>) -> anyhow::Result<Vec<VictimGroup>> {
-    let sql = "select k.country_code, a.name as province, substr(k.identified_on, 1, 7) as month, \
+    on_db!(db, c => sqlx::query_as(VICTIM_GROUPS_SQL).bind(country).fetch_all(c).await)
+        .context("victim statistics")
+}
+
+/// The grouped query of [`victim_groups`] (`$1` country or null).
+pub const VICTIM_GROUPS_SQL: &str = "select k.country_code, a.name as province, substr(k.identified_on, 1, 7) as month, \
                p.sex, p.age_band, k.exploitation_types, count(*) as n \
                from case_person p join case_record k on k.case_id = p.case_id \
                left join area a on a.area_id = k.province_id \
                where p.role = 'victim' and ($1 is null or k.country_code = $1) \
                group by k.country_code, a.name, substr(k.identified_on, 1, 7), p.sex, p.age_band, k.exploitation_types";
-    on_db!(db, c => sqlx::query_as(sql).bind(country).fetch_all(c).await)
-        .context("victim statistics")
-}
 
 /// Referrals by state, with the number answered and the total minutes to answer.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -524,23 +557,39 @@ pub struct ReferralGroup {
 
 /// Referrals grouped by state (`country`: of the referring case; or all).
 pub async fn referral_groups(db: &Db, country: Option<&str>) -> anyhow::Result<Vec<ReferralGroup>> {
-    let sql = "select r.state, count(*) as n, count(r.answer_minutes) as answered, \
-               cast(coalesce(sum(r.answer_minutes), 0) as bigint) as answer_minutes \
-               from case_referral r join case_record k on k.case_id = r.case_id \
-               where ($1 is null or k.country_code = $1) group by r.state order by r.state";
-    let rows: Vec<ReferralGroup> =
-        on_db!(db, c => sqlx::query_as(sql).bind(country).fetch_all(c).await)
-            .context("referral statistics")?;
+    let rows: Vec<ReferralGroup> = match country {
+        Some(c) => {
+            on_db!(db, p => sqlx::query_as(REFERRAL_GROUPS_COUNTRY_SQL).bind(c).fetch_all(p).await)
+        }
+        None => on_db!(db, p => sqlx::query_as(REFERRAL_GROUPS_SQL).fetch_all(p).await),
+    }
+    .context("referral statistics")?;
     Ok(rows)
 }
 
+/// The grouped query of [`referral_groups`] over every country: read from the
+/// covering index `case_referral_stats`, never the table.
+pub const REFERRAL_GROUPS_SQL: &str = "select r.state, count(*) as n, count(r.answer_minutes) as answered, \
+    cast(coalesce(sum(r.answer_minutes), 0) as bigint) as answer_minutes \
+    from case_referral r group by r.state order by r.state";
+
+/// The grouped query of [`referral_groups`] for one country (`$1`): a referral carries
+/// its case's country, so this is one range of `case_referral_stats`.
+pub const REFERRAL_GROUPS_COUNTRY_SQL: &str = "select r.state, count(*) as n, count(r.answer_minutes) as answered, \
+    cast(coalesce(sum(r.answer_minutes), 0) as bigint) as answer_minutes \
+    from case_referral r where r.country_code = $1 group by r.state order by r.state";
+
 /// Sentences by outcome: (outcome, number).
 pub async fn legal_outcomes(db: &Db, country: Option<&str>) -> anyhow::Result<Vec<(String, i64)>> {
-    let sql = "select s.outcome, count(*) from case_legal_step s join case_record k on k.case_id = s.case_id \
-               where s.kind = 'sentence' and s.outcome is not null and ($1 is null or k.country_code = $1) \
-               group by s.outcome order by s.outcome";
-    on_db!(db, c => sqlx::query_as(sql).bind(country).fetch_all(c).await).context("legal outcomes")
+    on_db!(db, c => sqlx::query_as(LEGAL_OUTCOMES_SQL).bind(country).fetch_all(c).await)
+        .context("legal outcomes")
 }
+
+/// The grouped query of [`legal_outcomes`] (`$1` country or null): sentences are one
+/// range of `case_legal_step_kind`.
+pub const LEGAL_OUTCOMES_SQL: &str = "select s.outcome, count(*) from case_legal_step s join case_record k on k.case_id = s.case_id \
+    where s.kind = 'sentence' and s.outcome is not null and ($1 is null or k.country_code = $1) \
+    group by s.outcome order by s.outcome";
 
 /// One victim as the anonymised export sees them (no identifying column).
 #[derive(Debug, Clone, sqlx::FromRow)]

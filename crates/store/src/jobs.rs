@@ -85,3 +85,21 @@ pub async fn fail(db: &Db, id: Uuid, error: &str, retry_at: OffsetDateTime) -> a
     .context("fail job")?;
     Ok(())
 }
+
+/// What the queue knows of a job, for operators and tests.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct JobState {
+    pub job_id: Uuid,
+    pub payload: String,
+    pub attempts: i64,
+    pub run_at: OffsetDateTime,
+    pub done_at: Option<OffsetDateTime>,
+    pub last_error: Option<String>,
+}
+
+/// The jobs of `kind`, oldest first.
+pub async fn of_kind(db: &Db, kind: &str) -> anyhow::Result<Vec<JobState>> {
+    on_db!(db, p => sqlx::query_as("select job_id, payload, attempts, run_at, done_at, last_error from job where kind = $1 order by created_at, job_id")
+        .bind(kind).fetch_all(p).await)
+    .context("list jobs")
+}

@@ -11,6 +11,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod carto_network;
 pub mod cartography;
 pub mod cases;
 pub mod db;

@@ -106,7 +106,7 @@ async fn a_claimed_job_is_not_handed_out_again_until_its_lease_ends() {
 }
 
 #[tokio::test]
-async fn the_session_purge_job_runs_and_reschedules_itself() {
+async fn the_periodic_jobs_run_once_each_and_reschedule_themselves() {
     for t in TestApp::all_with_demo().await {
         t.app.schedule_periodic_jobs().await.unwrap();
         t.app.schedule_periodic_jobs().await.unwrap();
@@ -115,8 +115,8 @@ async fn the_session_purge_job_runs_and_reschedules_itself() {
         t.clock.advance(time::Duration::hours(13));
         assert_eq!(
             t.app.run_due_jobs().await.unwrap(),
-            1,
-            "one purge, scheduled once"
+            2,
+            "one session purge and one case erasure, each scheduled once"
         );
         assert_eq!(
             t.count("session").await,
@@ -129,6 +129,12 @@ async fn the_session_purge_job_runs_and_reschedules_itself() {
             "next run is an hour away"
         );
         t.clock.advance(time::Duration::minutes(61));
-        assert_eq!(t.app.run_due_jobs().await.unwrap(), 1);
+        assert_eq!(t.app.run_due_jobs().await.unwrap(), 1, "the hourly purge");
+        t.clock.advance(time::Duration::hours(23));
+        assert_eq!(
+            t.app.run_due_jobs().await.unwrap(),
+            2,
+            "the hourly purge and the daily erasure"
+        );
     }
 }

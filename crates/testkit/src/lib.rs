@@ -189,6 +189,7 @@ impl TestApp {
                         role: role.into(),
                         institution_id: institution.to_string(),
                         password: PASSWORD.into(),
+                        ..Default::default()
                     },
                 )
                 .await
@@ -251,6 +252,7 @@ impl TestApp {
                             role: role.as_str().into(),
                             institution_id: institution.to_string(),
                             password: PASSWORD.into(),
+                            ..Default::default()
                         },
                     )
                     .await

@@ -2,8 +2,9 @@
 //! courses, 100,000 participants, about 1,000,000 attendance marks) on top of the demo,
 //! and 100,000 cases with 300,000 referrals, then timed through the real router (no TCP): `GET /api/v1/results/key?country=AR`,
 //! the country dashboard (every indicator against its target and a six-period trend),
-//! the whole-program dashboard, the framework page and the three donor exports. Prints p50 and p95; asserts
-//! nothing about time.
+//! the whole-program dashboard, the framework page and the three donor exports, then the
+//! cases' "awaiting my action" page of the PRV caseworker and the statistics page of
+//! program staff. Prints p50 and p95; asserts nothing about time.
 //!
 //! `cargo bench -p atlas-web --bench results` (add `ATLAS_TEST_POSTGRES_URL` to include
 //! PostgreSQL).
@@ -96,6 +97,18 @@ async fn run(mut t: TestApp) {
         "/results/export?country=AR&period=FY2026-H1&format=xml&activity=XM-ATLAS-AR&org=XM-ATLAS",
     ] {
         let (p50, p95, size) = time_get(&t, path, &observer, 20).await;
+        println!("GET {path:<48} p50 {p50:>9.2?}  p95 {p95:>9.2?}  {size} bytes");
+    }
+    // Cases (aims: under 50 ms and under 200 ms): "awaiting my action" of the PRV
+    // caseworker, whose institution receives every generated referral, and the
+    // statistics page of program staff, over all countries and over Argentina.
+    let caseworker = cookie_of(&t.signed_in("caseworker").await);
+    let path = "/cases?view=awaiting";
+    let (p50, p95, size) = time_get(&t, path, &caseworker, 20).await;
+    println!("GET {path:<48} p50 {p50:>9.2?}  p95 {p95:>9.2?}  {size} bytes");
+    let program = cookie_of(&t.signed_in("program_staff").await);
+    for path in ["/cases/statistics", "/cases/statistics?country=AR"] {
+        let (p50, p95, size) = time_get(&t, path, &program, 20).await;
         println!("GET {path:<48} p50 {p50:>9.2?}  p95 {p95:>9.2?}  {size} bytes");
     }
 }

@@ -142,6 +142,12 @@ impl I18n {
     }
 }
 
+/// A message of the catalogue by language code (English when unknown): the texts the
+/// core's e-mails are written with.
+pub fn mail_text(lang: &str, key: &str) -> String {
+    I18n::new(Lang::parse(lang).unwrap_or(Lang::En)).t(key)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

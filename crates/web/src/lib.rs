@@ -427,6 +427,42 @@ pub fn app(state: AppState) -> Router {
             post(pages::cartography::update_action),
         )
         .route("/plans/{id}", get(pages::cartography::public_plan))
+        .route(
+            "/cartography/exercises/{id}/network",
+            get(pages::carto_network::page),
+        )
+        .route(
+            "/cartography/exercises/{id}/network.gexf",
+            get(pages::carto_network::gexf),
+        )
+        .route(
+            "/cartography/exercises/{id}/actors",
+            post(pages::carto_network::add_actor),
+        )
+        .route(
+            "/cartography/exercises/{id}/relationships",
+            post(pages::carto_network::add_relationship),
+        )
+        .route(
+            "/cartography/actors/{id}",
+            post(pages::carto_network::update_actor),
+        )
+        .route(
+            "/cartography/actors/{id}/remove",
+            post(pages::carto_network::remove_actor),
+        )
+        .route(
+            "/cartography/relationships/{id}/remove",
+            post(pages::carto_network::remove_relationship),
+        )
+        .route(
+            "/cartography/exercises/{id}/poster",
+            get(pages::carto_network::poster),
+        )
+        .route(
+            "/cartography/exercises/{id}/poster.svg",
+            get(pages::carto_network::poster_file),
+        )
         .route("/cases", get(pages::cases::list))
         .route(
             "/cases/new",
@@ -488,6 +524,7 @@ pub fn app(state: AppState) -> Router {
         .route("/admin/users/{id}", get(admin::user))
         .route("/admin/users/{id}/disable", post(admin::disable))
         .route("/admin/users/{id}/enable", post(admin::enable))
+        .route("/admin/users/{id}/contact", post(admin::contact))
         .route(
             "/admin/users/{id}/reset-password",
             post(admin::reset_password),

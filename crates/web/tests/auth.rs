@@ -163,6 +163,7 @@ async fn a_role_that_requires_totp_must_enrol_before_anything_else() {
                     role: "caseworker".into(),
                     institution_id: inst.to_string(),
                     password: PASSWORD.into(),
+                    ..Default::default()
                 },
             )
             .await

@@ -103,6 +103,11 @@ pub async fn officer(t: &TestApp) -> atlas_domain::auth::Actor {
 /// cases (sealed identity, screening JSON, deadline); the rest are copies of them made
 /// with set-based SQL.
 pub async fn generate_cases(t: &TestApp) {
+    generate_cases_n(t, CASES).await;
+}
+
+/// Like [`generate_cases`] with `cases` cases (and three times as many referrals).
+pub async fn generate_cases_n(t: &TestApp, cases: i64) {
     use atlas_domain::cases::{CaseInput, PersonInput, ScreeningInput};
     let officer = officer(t).await;
     let prv = t.institution_id("PRV").await;
@@ -169,7 +174,7 @@ pub async fn generate_cases(t: &TestApp) {
     let steps = [
         format!(
             "create table bench_case as with recursive n(i) as (select 0 union all select i + 1 from n where i < {}) select i, {uuid} as id from n",
-            CASES - 1
+            cases - 1
         ),
         format!(
             "insert into case_record (case_id, code, country_code, institution_id, officer_id, identified_on, area_id, province_id, sector, classes, proposed_classes, reasons, screening, override_note, exploitation_types, means_of_control, perpetrators, status, closed_at, identity_erased_at, created_at, updated_at, version) \

@@ -31,6 +31,15 @@ struct UserPage {
     u: AccountView,
     f: FormState,
     notice: Option<&'static str>,
+    mail_languages: Vec<(&'static str, &'static str)>,
+}
+
+/// The languages e-mails can be written in, as (code, the language's own name).
+fn mail_languages() -> Vec<(&'static str, &'static str)> {
+    crate::i18n::Lang::ALL
+        .iter()
+        .map(|l| (l.code(), l.native_name()))
+        .collect()
 }
 
 #[derive(Template)]
@@ -40,6 +49,7 @@ struct UserForm {
     f: FormState,
     roles: Vec<&'static str>,
     institutions: Vec<(String, String)>,
+    mail_languages: Vec<(&'static str, &'static str)>,
 }
 
 #[derive(Template)]
@@ -99,6 +109,7 @@ async fn user_form(state: &AppState, u: &UserCtx, f: FormState, status: StatusCo
             f,
             roles: Role::ALL.iter().map(|r| r.as_str()).collect(),
             institutions,
+            mail_languages: mail_languages(),
         },
     )
 }
@@ -119,6 +130,8 @@ pub async fn create_user(State(state): State<AppState>, u: UserCtx, form: FormMa
         role: form.s("role"),
         institution_id: form.s("institution_id"),
         password: form.s("password"),
+        email: form.s("email"),
+        language: form.s("language"),
     };
     match state.app.create_account(By::User(u.actor()), &input).await {
         Ok(a) => Redirect::to(&format!("/admin/users/{}", a.id)).into_response(),
@@ -130,6 +143,8 @@ pub async fn create_user(State(state): State<AppState>, u: UserCtx, form: FormMa
                     ("display_name", input.display_name),
                     ("role", input.role),
                     ("institution_id", input.institution_id),
+                    ("email", input.email),
+                    ("language", input.language),
                 ])
             };
             user_form(&state, &u, f, StatusCode::UNPROCESSABLE_ENTITY).await
@@ -147,15 +162,24 @@ async fn user_page(
     status: StatusCode,
 ) -> Response {
     match state.app.account(u.actor(), id).await {
-        Ok(a) => render_status(
-            status,
-            &UserPage {
-                s: Shell::new(&u.ctx, "users-title").titled(&a.display_name),
-                u: a,
-                f,
-                notice,
-            },
-        ),
+        Ok(a) => {
+            let mut f = f;
+            for (k, v) in [("email", &a.email), ("language", &a.language)] {
+                if !f.values.contains_key(k) {
+                    f.values.insert(k.into(), v.clone().unwrap_or_default());
+                }
+            }
+            render_status(
+                status,
+                &UserPage {
+                    s: Shell::new(&u.ctx, "users-title").titled(&a.display_name),
+                    u: a,
+                    f,
+                    notice,
+                    mail_languages: mail_languages(),
+                },
+            )
+        }
         Err(e) => err(e),
     }
 }
@@ -172,6 +196,7 @@ pub async fn user(
         Some("enabled") => Some("users-enabled-notice"),
         Some("password") => Some("users-password-notice"),
         Some("totp") => Some("users-totp-notice"),
+        Some("contact") => Some("users-contact-notice"),
         _ => None,
     };
     user_page(&state, &u, id, FormState::default(), notice, StatusCode::OK).await
@@ -211,6 +236,31 @@ pub async fn enable(State(state): State<AppState>, u: UserCtx, Path(id): Path<Uu
         .await
     {
         Ok(_) => Redirect::to(&format!("/admin/users/{id}?notice=enabled")).into_response(),
+        Err(e) => err(e),
+    }
+}
+
+/// POST /admin/users/{id}/contact — the account's e-mail address and e-mail language.
+pub async fn contact(
+    State(state): State<AppState>,
+    u: UserCtx,
+    Path(id): Path<Uuid>,
+    form: FormMap,
+) -> Response {
+    let (email, language) = (form.s("email"), form.s("language"));
+    match state
+        .app
+        .set_account_contact(By::User(u.actor()), &id.to_string(), &email, &language)
+        .await
+    {
+        Ok(_) => Redirect::to(&format!("/admin/users/{id}?notice=contact")).into_response(),
+        Err(atlas_core::Error::Rule(RuleError::Invalid(errors))) => {
+            let f = FormState {
+                errors,
+                ..FormState::with([("email", email), ("language", language)])
+            };
+            user_page(&state, &u, id, f, None, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
         Err(e) => err(e),
     }
 }

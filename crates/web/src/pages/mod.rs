@@ -5,6 +5,7 @@
 pub mod account;
 pub mod admin;
 pub mod auth;
+pub mod carto_network;
 pub mod cartography;
 pub mod cases;
 pub mod certificates;
