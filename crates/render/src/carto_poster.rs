@@ -9,7 +9,7 @@
 //! steps, one style group per category, points as `<use>` of one symbol per category.
 //! Same input, same bytes.
 
-use crate::carto_map::{esc, symbol};
+use crate::carto_map::{esc, own_symbol, symbol};
 use crate::carto_network::{self as net, Graph, NetLabels};
 use atlas_domain::cartography::{Dimension, Geometry, Pos, Projection};
 use std::fmt::Write;
@@ -56,12 +56,14 @@ pub struct PosterFeature<'a> {
     pub dimension: Dimension,
 }
 
-/// A category of the legend: code, colour and translated label.
+/// A category of the legend: code, colour, translated label and, for an exercise's own
+/// category, its sanitised icon.
 #[derive(Debug, Clone)]
 pub struct PosterCategory {
     pub code: String,
     pub colour: String,
     pub label: String,
+    pub icon: Option<String>,
 }
 
 /// Everything the poster shows.
@@ -148,7 +150,15 @@ pub fn svg(p: &Poster<'_>) -> String {
         t = esc(&p.title)
     );
     for code in &used {
-        s.push_str(&symbol(code, colour(code)));
+        match p
+            .categories
+            .iter()
+            .find(|c| c.code == *code)
+            .and_then(|c| c.icon.as_deref())
+        {
+            Some(icon) => s.push_str(&own_symbol(code, colour(code), icon)),
+            None => s.push_str(&symbol(code, colour(code))),
+        }
         let _ = write!(
             s,
             "<g id=\"p-{c}\"><use href=\"#i-{c}\" x=\"-7\" y=\"-7\" width=\"14\" height=\"14\"/></g>",
@@ -422,11 +432,13 @@ mod tests {
                 code: "school".into(),
                 colour: "#1f77b4".into(),
                 label: "School & co".into(),
+                icon: None,
             },
             PosterCategory {
                 code: "route".into(),
                 colour: "#636363".into(),
                 label: "Route".into(),
+                icon: None,
             },
         ];
         let g = Graph::new(Vec::new(), Vec::new());

@@ -180,6 +180,7 @@ fn pure() {
             code: c.code.into(),
             colour: c.colour.into(),
             label: c.code.into(),
+            icon: None,
         })
         .collect();
     let nodes: Vec<NetNode> = (0..ACTORS)

@@ -688,3 +688,57 @@ async fn network_and_poster_pages_render_in_three_languages_with_csrf_and_within
         );
     }
 }
+
+#[tokio::test]
+async fn the_poster_draws_an_exercises_own_category_with_its_icon_and_label() {
+    use atlas_core::cartography::ImportFormat;
+    use atlas_domain::cartography::CategoryInput;
+    for t in TestApp::all_with_demo().await {
+        let demo = atlas_core::store::cartography::list_exercises(&t.app.db, Some("AR"))
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|e| e.name == "Mapeo participativo 17 de Noviembre")
+            .unwrap()
+            .exercise_id;
+        t.app
+            .create_category(
+                By::Operator,
+                demo,
+                &CategoryInput {
+                    code: "cart_route".into(),
+                    kind: "line".into(),
+                    dimension: "economic".into(),
+                    colour: "#aa3300".into(),
+                    label_en: "Cart route".into(),
+                    label_es: "Ruta de carreros".into(),
+                    label_th: "เส้นทางรถเข็น".into(),
+                    icon: "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 10 10\"><path d=\"M1 9L9 1\" stroke=\"#fff\"/></svg>".into(),
+                },
+            )
+            .await
+            .unwrap();
+        let line = r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"category":"cart_route"},"geometry":{"type":"LineString","coordinates":[[-58.424,-34.729],[-58.421,-34.727]]}}]}"#;
+        t.app
+            .import_features(By::Operator, demo, ImportFormat::GeoJson, line)
+            .await
+            .unwrap();
+        let mut o = t.signed_in("observer").await;
+        o.get("/lang/es").await;
+        let svg = o
+            .get(&format!("/cartography/exercises/{demo}/poster.svg"))
+            .await;
+        assert_eq!(svg.status, StatusCode::OK, "{}", t.name());
+        let sym = &svg.body[svg
+            .body
+            .find("<symbol id=\"i-cart_route\"")
+            .expect("own symbol")..];
+        let sym = &sym[..sym.find("</symbol>").unwrap()];
+        assert!(sym.contains("#aa3300"), "its colour: {sym}");
+        assert!(sym.contains("M1 9L9 1"), "its own icon: {sym}");
+        assert!(
+            svg.body.contains(">Ruta de carreros</text>"),
+            "legend label"
+        );
+    }
+}

@@ -15,7 +15,7 @@ use atlas_core::store::carto_network::{ActorRow, RelationshipRow};
 use atlas_domain::Error as RuleError;
 use atlas_domain::FieldErrors;
 use atlas_domain::carto_network::{ActorInput, ActorKind, Direction, RelKind, RelationshipInput};
-use atlas_domain::cartography::{DEFAULT_CATEGORIES, Dimension, Pos, bbox};
+use atlas_domain::cartography::{Dimension, Pos, bbox};
 use atlas_render::carto_network::{self as net, Graph, NetEdge, NetLabels, NetNode};
 use atlas_render::carto_poster::{self, Paper, Poster, PosterCategory, PosterFeature};
 use axum::extract::{Path, State};
@@ -519,12 +519,15 @@ async fn poster_svg(
             })
         })
         .collect();
-    let categories: Vec<PosterCategory> = DEFAULT_CATEGORIES
-        .iter()
+    let categories: Vec<PosterCategory> = v
+        .categories
+        .all()
+        .into_iter()
         .map(|c| PosterCategory {
-            code: c.code.to_owned(),
-            colour: c.colour.to_owned(),
-            label: s.code("carto-cat", c.code),
+            label: super::cartography::cat_label(&s, &v.categories, &c.code),
+            icon: v.categories.own(&c.code).map(|o| o.icon.clone()),
+            code: c.code,
+            colour: c.colour,
         })
         .collect();
     let date = state.app.now().date().to_string();

@@ -396,7 +396,7 @@ fn draw_state(
 
 /// The label of a category in the page's language: the Fluent one of the default set,
 /// an exercise's own from its record.
-fn cat_label(s: &Shell, set: &CategorySet, code: &str) -> String {
+pub(crate) fn cat_label(s: &Shell, set: &CategorySet, code: &str) -> String {
     match set.own(code) {
         Some(o) => o.label(s.lang()).to_owned(),
         None => s.code("carto-cat", code),
