@@ -130,3 +130,18 @@ guidedoc-not-final = not final
 guidedoc-back = Back to the guide
 guidedoc-hsds = Export (Open Referral HSDS)
 guidedoc-hsds-help = The directory as Open Referral HSDS 3 tables, to share with other referral systems. In the CSV files a cell starting with +, -, = or @ is prefixed with ' so spreadsheets do not read it as a formula.
+
+## Where a final guide is used
+guideuse-title = Where it is used
+guideuse-none = No training course uses this guide yet.
+guideuse-section-label = Section
+guideuse-remove = Remove
+guideuse-new = Record a use
+guideuse-course = Training course
+guideuse-note = Note (optional)
+guideuse-add = Record the use
+guideuse-no-courses = This country has no training courses to choose from.
+guideuse-not-final = Uses can be recorded only once the guide is final or institutionalised.
+guideuse-bad-course = Course: choose a training course of the guide's country.
+guideuse-bad-section = Section: choose a section of the guide's current text.
+guideuse-duplicate = Section: that course already uses this section.

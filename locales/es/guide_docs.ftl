@@ -130,3 +130,18 @@ guidedoc-not-final = no final
 guidedoc-back = Volver a la guía
 guidedoc-hsds = Exportar (Open Referral HSDS)
 guidedoc-hsds-help = El directorio como tablas de Open Referral HSDS 3, para compartir con otros sistemas de derivación. En los CSV, una celda que empieza con +, -, = o @ lleva delante ' para que las planillas no la lean como fórmula.
+
+## Dónde se usa una guía final
+guideuse-title = Dónde se usa
+guideuse-none = Todavía ningún curso de capacitación usa esta guía.
+guideuse-section-label = Sección
+guideuse-remove = Quitar
+guideuse-new = Registrar un uso
+guideuse-course = Curso de capacitación
+guideuse-note = Nota (opcional)
+guideuse-add = Registrar el uso
+guideuse-no-courses = Este país no tiene cursos de capacitación para elegir.
+guideuse-not-final = Los usos se registran solo cuando la guía es final o está institucionalizada.
+guideuse-bad-course = Curso: elija un curso de capacitación del país de la guía.
+guideuse-bad-section = Sección: elija una sección del texto actual de la guía.
+guideuse-duplicate = Sección: ese curso ya usa esta sección.

@@ -130,3 +130,18 @@ guidedoc-not-final = ยังไม่ใช่ฉบับสมบูรณ�
 guidedoc-back = กลับไปที่คู่มือ
 guidedoc-hsds = ส่งออก (Open Referral HSDS)
 guidedoc-hsds-help = ทำเนียบบริการในรูปตาราง Open Referral HSDS 3 เพื่อแบ่งปันกับระบบส่งต่ออื่น ในไฟล์ CSV ช่องที่ขึ้นต้นด้วย + - = หรือ @ จะมี ' นำหน้าเพื่อไม่ให้โปรแกรมตารางคำนวณอ่านเป็นสูตร
+
+## การใช้คู่มือฉบับสมบูรณ์
+guideuse-title = ใช้ที่ใดบ้าง
+guideuse-none = ยังไม่มีหลักสูตรฝึกอบรมใดใช้คู่มือนี้
+guideuse-section-label = หมวด
+guideuse-remove = นำออก
+guideuse-new = บันทึกการใช้
+guideuse-course = หลักสูตรฝึกอบรม
+guideuse-note = หมายเหตุ (ไม่บังคับ)
+guideuse-add = บันทึกการใช้
+guideuse-no-courses = ประเทศนี้ยังไม่มีหลักสูตรฝึกอบรมให้เลือก
+guideuse-not-final = บันทึกการใช้ได้เมื่อคู่มือเป็นฉบับสมบูรณ์หรือนำไปใช้เป็นทางการแล้วเท่านั้น
+guideuse-bad-course = หลักสูตร: เลือกหลักสูตรฝึกอบรมของประเทศเดียวกับคู่มือ
+guideuse-bad-section = หมวด: เลือกหมวดในเนื้อหาปัจจุบันของคู่มือ
+guideuse-duplicate = หมวด: หลักสูตรนั้นใช้หมวดนี้อยู่แล้ว

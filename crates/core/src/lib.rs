@@ -22,6 +22,7 @@ pub mod directory;
 pub mod guide;
 pub mod guide_demo;
 pub mod guide_docs;
+pub mod guide_uses;
 pub mod jobs;
 pub mod mail;
 pub mod password;

@@ -159,6 +159,72 @@ async fn a_reviewer_comments_on_a_passage_and_the_editor_resolves_it() {
     d.quit().await.unwrap();
 }
 
+/// A PRV guide moved to institutionalised whose second section a demo course uses: its
+/// page shows the uses list and the form to record one.
+async fn institutionalised_guide_with_a_use(t: &atlas_testkit::TestApp) -> uuid::Uuid {
+    use atlas_core::By;
+    let id = t
+        .app
+        .create_guide_document(
+            By::Operator,
+            &atlas_core::domain::guide_docs::GuideInput {
+                institution_id: t.institution_id("PRV").await.to_string(),
+                area_id: t.area_id("Buenos Aires").await.to_string(),
+                title: "Guía institucionalizada".into(),
+                language: "es".into(),
+            },
+        )
+        .await
+        .unwrap()
+        .guide_document_id;
+    let sections = [
+        ("Primer contacto", "Llamar al 145."),
+        ("Derivación a los servicios de protección", "Avisar al PRV."),
+    ]
+    .map(|(h, b)| atlas_core::domain::guide_docs::SectionInput {
+        heading: h.into(),
+        body: b.into(),
+    });
+    t.app
+        .save_guide_text(By::Operator, id, &sections, "", "1")
+        .await
+        .unwrap();
+    let stages = [
+        "drafting",
+        "in_review",
+        "refinement",
+        "final",
+        "institutionalised",
+    ];
+    for (v, stage) in (2..).zip(stages) {
+        t.app
+            .move_guide(By::Operator, id, stage, "", &v.to_string())
+            .await
+            .unwrap();
+    }
+    let filter = atlas_core::store::training::CourseFilter {
+        country: Some("AR".into()),
+        ..Default::default()
+    };
+    let course = atlas_core::store::training::list_courses(&t.app.db, &filter)
+        .await
+        .unwrap()[0]
+        .training_course_id;
+    t.app
+        .add_guide_use(
+            By::Operator,
+            id,
+            &atlas_core::guide_uses::UseInput {
+                course: course.to_string(),
+                section: "2".into(),
+                note: "Material del módulo de derivación".into(),
+            },
+        )
+        .await
+        .unwrap();
+    id
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_guide_document_pages_fit_a_320_pixel_screen() {
     let (t, base) = start_app().await;
@@ -170,6 +236,7 @@ async fn the_guide_document_pages_fit_a_320_pixel_screen() {
     let rounds = atlas_core::store::guide_docs::rounds_of(&t.app.db, doc)
         .await
         .unwrap();
+    let used = institutionalised_guide_with_a_use(&t).await;
     let (_guard, m) = browser(true, 1024, 768).await;
     m.set_window_rect(0, 0, 320, 800).await.unwrap();
     sign_in(&m, &base, "program_staff").await;
@@ -182,6 +249,8 @@ async fn the_guide_document_pages_fit_a_320_pixel_screen() {
         format!("/guide/docs/{doc}/compare?a=1&b=2"),
         format!("/guide/docs/{doc}/print"),
         "/guide/services?country=AR".to_owned(),
+        format!("/guide/docs/{used}"),
+        format!("/guide/docs/{used}/print"),
     ];
     pages.extend(
         rounds
@@ -206,5 +275,10 @@ async fn the_guide_document_pages_fit_a_320_pixel_screen() {
             v[1]
         );
     }
+    // The institutionalised guide's page does list its use, and offers the form.
+    m.goto(format!("{base}/guide/docs/{used}")).await.unwrap();
+    let src = m.source().await.unwrap();
+    assert!(src.contains("Material del módulo de derivación"), "{src}");
+    assert!(src.contains("id=\"f-use-course\""));
     m.quit().await.unwrap();
 }

@@ -18,6 +18,7 @@ pub mod db;
 pub mod directory;
 pub mod guide;
 pub mod guide_docs;
+pub mod guide_uses;
 pub mod jobs;
 pub mod results;
 pub mod results_dashboard;

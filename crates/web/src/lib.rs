@@ -505,6 +505,11 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/guide/docs/{id}/compare", get(pages::guide_docs::compare))
         .route("/guide/docs/{id}/print", get(pages::guide_docs::print))
+        .route("/guide/docs/{id}/uses", post(pages::guide_docs::add_use))
+        .route(
+            "/guide/docs/{id}/uses/{use_id}/remove",
+            post(pages::guide_docs::remove_use),
+        )
         .route("/guide/rounds/{id}", get(pages::guide_docs::round))
         .route(
             "/guide/rounds/{id}/comments",

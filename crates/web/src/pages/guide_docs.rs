@@ -12,6 +12,7 @@ use askama::Template;
 use atlas_core::By;
 use atlas_core::directory::Query;
 use atlas_core::guide_docs::{GuideView, Inventory, RoundView};
+use atlas_core::guide_uses::{GuideUses, UseInput};
 use atlas_core::store::guide_docs::DocumentListRow;
 use atlas_domain::Error as RuleError;
 use atlas_domain::FieldErrors;
@@ -453,6 +454,16 @@ struct DocPage {
     users: Vec<(Uuid, String)>,
     institutions: Vec<(Uuid, String)>,
     today: String,
+    uses: GuideUses,
+}
+
+/// A course's dates as the uses list shows them: "first – last", one date, or nothing.
+fn course_dates(first: &Option<String>, last: &Option<String>) -> String {
+    match (first, last) {
+        (Some(a), Some(b)) if a != b => format!("{a} – {b}"),
+        (Some(a), _) => a.clone(),
+        _ => String::new(),
+    }
 }
 
 async fn doc_page(
@@ -465,6 +476,10 @@ async fn doc_page(
     let actor = u.actor();
     let v = match state.app.guide_document(actor, id).await {
         Ok(v) => v,
+        Err(e) => return err(e),
+    };
+    let uses = match state.app.guide_uses(actor, id).await {
+        Ok(x) => x,
         Err(e) => return err(e),
     };
     let Some(country) = CountryCode::parse(&v.doc.doc.country_code) else {
@@ -506,9 +521,51 @@ async fn doc_page(
             users,
             institutions,
             today: state.app.now().date().to_string(),
+            uses,
             v,
         },
     )
+}
+
+/// POST /guide/docs/{id}/uses (course, section, note)
+pub async fn add_use(
+    State(state): State<AppState>,
+    u: UserCtx,
+    Path(id): Path<Uuid>,
+    form: FormMap,
+) -> Response {
+    let input = UseInput {
+        course: form.s("course"),
+        section: form.s("section"),
+        note: form.s("note"),
+    };
+    match state
+        .app
+        .add_guide_use(By::User(u.actor()), id, &input)
+        .await
+    {
+        Ok(_) => Redirect::to(&format!("/guide/docs/{id}#uses")).into_response(),
+        Err(e) => match rejection(&e) {
+            Some((keys, stale)) => doc_page(&state, &u, id, keys, status_of(stale)).await,
+            None => err(e),
+        },
+    }
+}
+
+/// POST /guide/docs/{id}/uses/{use_id}/remove
+pub async fn remove_use(
+    State(state): State<AppState>,
+    u: UserCtx,
+    Path((id, use_id)): Path<(Uuid, Uuid)>,
+) -> Response {
+    match state
+        .app
+        .remove_guide_use(By::User(u.actor()), id, use_id)
+        .await
+    {
+        Ok(()) => Redirect::to(&format!("/guide/docs/{id}#uses")).into_response(),
+        Err(e) => err(e),
+    }
 }
 
 /// GET /guide/docs/{id}
@@ -765,6 +822,8 @@ struct PrintPage {
     stamp: String,
     is_final: bool,
     sections: Vec<Rendered>,
+    /// (course title, institution, dates, section "n. heading")
+    uses: Vec<(String, String, String, String)>,
 }
 
 /// GET /guide/docs/{id}/print — the current version as a printable page in the guide's
@@ -772,6 +831,21 @@ struct PrintPage {
 pub async fn print(State(state): State<AppState>, u: UserCtx, Path(id): Path<Uuid>) -> Response {
     let v = match state.app.guide_document(u.actor(), id).await {
         Ok(v) => v,
+        Err(e) => return err(e),
+    };
+    let uses = match state.app.guide_uses(u.actor(), id).await {
+        Ok(x) => x
+            .uses
+            .into_iter()
+            .map(|r| {
+                (
+                    r.course_title,
+                    r.institution_acronym,
+                    course_dates(&r.first_session, &r.last_session),
+                    format!("{}. {}", r.section_position, r.section_title),
+                )
+            })
+            .collect(),
         Err(e) => return err(e),
     };
     let lang = Lang::parse(&v.doc.doc.language).unwrap_or(u.ctx.i18n.lang);
@@ -799,6 +873,7 @@ pub async fn print(State(state): State<AppState>, u: UserCtx, Path(id): Path<Uui
         ),
         is_final: stage.is_final(),
         sections: rendered(&v.sections),
+        uses,
         i,
     })
 }
