@@ -186,3 +186,26 @@ carto-icon-element = This element is not allowed in an icon.
 carto-icon-attribute = This attribute is not allowed in an icon.
 carto-icon-value = This attribute's value is not allowed (only numbers, path data, transforms and plain colours).
 carto-icon-text = Text, entities and CDATA are not allowed in an icon.
+
+# Workshop, time dynamics and vulnerability tags of a mapped feature
+carto-workshop = Workshop
+carto-workshop-none = (none)
+carto-times = When
+carto-vulnerabilities = Vulnerabilities
+carto-crime = Crime
+carto-risk = Risk
+carto-time-day = Day
+carto-time-night = Night
+carto-time-weekday = Weekdays
+carto-time-weekend = Weekends
+carto-time-dry-season = Dry season
+carto-time-rainy-season = Rainy season
+carto-time-harvest = Harvest
+carto-time-school-holidays = School holidays
+carto-crime-cl = Child labour
+carto-crime-fl = Forced labour
+carto-crime-ht = Human trafficking
+carto-workshop-unknown = The workshop must be one of this exercise's workshops.
+carto-time-unknown = Times must be day, night, weekday, weekend, dry_season, rainy_season, harvest or school_holidays.
+carto-crime-unknown = The crime must be CL, FL or HT.
+carto-vuln-too-many = A feature has at most 10 vulnerability tags.

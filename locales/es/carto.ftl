@@ -186,3 +186,26 @@ carto-icon-element = Este elemento no está permitido en un ícono.
 carto-icon-attribute = Este atributo no está permitido en un ícono.
 carto-icon-value = El valor de este atributo no está permitido (solo números, datos de trazado, transformaciones y colores simples).
 carto-icon-text = No se permiten texto, entidades ni CDATA en un ícono.
+
+# Taller, dinámica temporal y etiquetas de vulnerabilidad de un elemento mapeado
+carto-workshop = Taller
+carto-workshop-none = (ninguno)
+carto-times = Cuándo
+carto-vulnerabilities = Vulnerabilidades
+carto-crime = Delito
+carto-risk = Riesgo
+carto-time-day = Día
+carto-time-night = Noche
+carto-time-weekday = Días de semana
+carto-time-weekend = Fines de semana
+carto-time-dry-season = Estación seca
+carto-time-rainy-season = Estación de lluvias
+carto-time-harvest = Cosecha
+carto-time-school-holidays = Vacaciones escolares
+carto-crime-cl = Trabajo infantil
+carto-crime-fl = Trabajo forzoso
+carto-crime-ht = Trata de personas
+carto-workshop-unknown = El taller debe ser uno de los talleres de este ejercicio.
+carto-time-unknown = Los momentos deben ser day, night, weekday, weekend, dry_season, rainy_season, harvest o school_holidays.
+carto-crime-unknown = El delito debe ser CL, FL o HT.
+carto-vuln-too-many = Un elemento tiene como máximo 10 etiquetas de vulnerabilidad.

@@ -186,3 +186,26 @@ carto-icon-element = ไม่อนุญาตให้ใช้องค์�
 carto-icon-attribute = ไม่อนุญาตให้ใช้แอตทริบิวต์นี้ในไอคอน
 carto-icon-value = ไม่อนุญาตค่าของแอตทริบิวต์นี้ (ใช้ได้เฉพาะตัวเลข ข้อมูลเส้นทาง การแปลงรูป และสีธรรมดา)
 carto-icon-text = ไม่อนุญาตให้มีข้อความ เอนทิตี หรือ CDATA ในไอคอน
+
+# เวิร์กช็อป ช่วงเวลา และป้ายความเปราะบางของสิ่งที่ทำแผนที่
+carto-workshop = เวิร์กช็อป
+carto-workshop-none = (ไม่มี)
+carto-times = ช่วงเวลา
+carto-vulnerabilities = ความเปราะบาง
+carto-crime = อาชญากรรม
+carto-risk = ความเสี่ยง
+carto-time-day = กลางวัน
+carto-time-night = กลางคืน
+carto-time-weekday = วันธรรมดา
+carto-time-weekend = วันหยุดสุดสัปดาห์
+carto-time-dry-season = ฤดูแล้ง
+carto-time-rainy-season = ฤดูฝน
+carto-time-harvest = ฤดูเก็บเกี่ยว
+carto-time-school-holidays = ปิดภาคเรียน
+carto-crime-cl = แรงงานเด็ก
+carto-crime-fl = แรงงานบังคับ
+carto-crime-ht = การค้ามนุษย์
+carto-workshop-unknown = เวิร์กช็อปต้องเป็นเวิร์กช็อปของการทำแผนที่นี้
+carto-time-unknown = ช่วงเวลาต้องเป็น day, night, weekday, weekend, dry_season, rainy_season, harvest หรือ school_holidays
+carto-crime-unknown = อาชญากรรมต้องเป็น CL, FL หรือ HT
+carto-vuln-too-many = สิ่งที่ทำแผนที่หนึ่งรายการมีป้ายความเปราะบางได้ไม่เกิน 10 ป้าย

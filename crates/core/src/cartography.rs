@@ -476,7 +476,36 @@ impl App {
             created_at: now,
             updated_at: now,
             version: 1,
+            workshop_id: d.workshop_id,
+            times: atlas_domain::cartography::times_text(&d.times),
+            vulnerabilities: atlas_domain::cartography::vulnerabilities_json(&d.vulnerabilities)
+                .to_string(),
         }
+    }
+
+    /// Refuses a workshop that is not one of the exercise's, naming `{prefix}workshop_id`.
+    async fn check_workshops(
+        tx: &mut atlas_store::Tx,
+        exercise: Uuid,
+        wanted: &[(String, Option<Uuid>)],
+    ) -> Result<()> {
+        if wanted.iter().all(|(_, w)| w.is_none()) {
+            return Ok(());
+        }
+        let known: Vec<Uuid> = st::list_workshops_tx(tx, exercise)
+            .await?
+            .into_iter()
+            .map(|w| w.workshop_id)
+            .collect();
+        let mut e = FieldErrors::new();
+        for (prefix, w) in wanted {
+            if let Some(w) = w
+                && !known.contains(w)
+            {
+                e.add(&format!("{prefix}workshop_id"), "carto-workshop-unknown");
+            }
+        }
+        Ok(e.into_result(())?)
     }
 
     /// Adds one point typed (or clicked) on the map.
@@ -491,6 +520,7 @@ impl App {
         self.exercise_to_manage(&mut tx, by, exercise).await?;
         let set = category_set(st::list_categories_tx(&mut tx, exercise).await?);
         let d = FeatureDraft::point_in(input, &set)?;
+        Self::check_workshops(&mut tx, exercise, &[(String::new(), d.workshop_id)]).await?;
         Self::create_feature(tx, by, exercise, &d, now).await
     }
 
@@ -507,6 +537,7 @@ impl App {
         self.exercise_to_manage(&mut tx, by, exercise).await?;
         let set = category_set(st::list_categories_tx(&mut tx, exercise).await?);
         let d = FeatureDraft::shape(input, &set)?;
+        Self::check_workshops(&mut tx, exercise, &[(String::new(), d.workshop_id)]).await?;
         Self::create_feature(tx, by, exercise, &d, now).await
     }
 
@@ -557,6 +588,18 @@ impl App {
             ImportFormat::GeoJson => FeatureDraft::collection_in(text, &set)?,
             ImportFormat::Csv => FeatureDraft::csv_in(text, &set)?,
         };
+        let wanted: Vec<(String, Option<Uuid>)> = drafts
+            .iter()
+            .enumerate()
+            .map(|(n, d)| {
+                let prefix = match format {
+                    ImportFormat::GeoJson => format!("features[{n}]."),
+                    ImportFormat::Csv => format!("row {}: ", n + 2),
+                };
+                (prefix, d.workshop_id)
+            })
+            .collect();
+        Self::check_workshops(&mut tx, exercise, &wanted).await?;
         for d in &drafts {
             st::insert_feature(&mut tx, &Self::feature_row(d, exercise, now)).await?;
         }
@@ -638,10 +681,18 @@ impl App {
         if sensitivity.is_none() {
             e.add("sensitivity", "carto-sensitivity-unknown");
         }
+        let (workshop_id, times, vulnerabilities) = atlas_domain::cartography::feature_extras(
+            &input.workshop_id,
+            &input.times,
+            &input.vulnerabilities,
+            "",
+            &mut e,
+        );
         let (Some(cat), Some(sensitivity)) = (cat, sensitivity) else {
             return Err(RuleError::Invalid(e).into());
         };
         e.into_result(())?;
+        Self::check_workshops(&mut tx, cur.exercise_id, &[(String::new(), workshop_id)]).await?;
         let row = FeatureRow {
             category: cat.code.clone(),
             dimension: cat.dimension.as_str().to_owned(),
@@ -649,6 +700,10 @@ impl App {
             sensitivity: sensitivity.as_str().to_owned(),
             updated_at: now,
             version: version + 1,
+            workshop_id,
+            times: atlas_domain::cartography::times_text(&times),
+            vulnerabilities: atlas_domain::cartography::vulnerabilities_json(&vulnerabilities)
+                .to_string(),
             ..cur
         };
         if !st::update_feature(&mut tx, &row, version).await? {

@@ -1,6 +1,7 @@
 //! Demo data of the cartography module: the participatory mapping of barrio
 //! 17 de Noviembre (Lomas de Zamora) — two workshops, fifteen features across the four
-//! dimensions (one generalised workshop, one restricted brick kiln where children work)
+//! dimensions (one generalised workshop, one restricted brick kiln where children work),
+//! each with the workshop that mapped it, when it matters and its vulnerability tags,
 //! and the joint action plan with the province's ARS 5,000,000 to social care
 //! institutions; thirteen actors and sixteen relationships of the barrio's network.
 //! Everything goes through the use cases as the operator.
@@ -10,23 +11,24 @@ use anyhow::Context;
 use atlas_domain::cartography::{ActionInput, ActionUpdateInput, ExerciseInput, WorkshopInput};
 use std::collections::HashMap;
 
-/// The mapped features, inside the barrio's approximate boundary.
+/// The mapped features, inside the barrio's approximate boundary; `@W1` and `@W2`
+/// stand for the first and second workshop.
 const FEATURES: &str = r#"{"type":"FeatureCollection","features":[
-{"type":"Feature","properties":{"category":"school","description":"Escuela primaria del barrio"},"geometry":{"type":"Point","coordinates":[-58.4240,-34.7281]}},
-{"type":"Feature","properties":{"category":"health_centre","description":"Unidad sanitaria"},"geometry":{"type":"Point","coordinates":[-58.4214,-34.7276]}},
-{"type":"Feature","properties":{"category":"community_kitchen","description":"Comedor comunitario: almuerzo y merienda"},"geometry":{"type":"Point","coordinates":[-58.4251,-34.7301]}},
-{"type":"Feature","properties":{"category":"church","description":"Capilla"},"geometry":{"type":"Point","coordinates":[-58.4229,-34.7270]}},
-{"type":"Feature","properties":{"category":"police_station","description":"Destacamento policial"},"geometry":{"type":"Point","coordinates":[-58.4206,-34.7309]}},
-{"type":"Feature","properties":{"category":"workshop","description":"Taller textil informal, jornadas largas de noche","sensitivity":"generalised"},"geometry":{"type":"Point","coordinates":[-58.4222,-34.7294]}},
-{"type":"Feature","properties":{"category":"brick_kiln","description":"Horno de ladrillos donde trabajan niñas y niños (CL)","sensitivity":"restricted"},"geometry":{"type":"Point","coordinates":[-58.4256,-34.7312]}},
-{"type":"Feature","properties":{"category":"dump","description":"Basural a cielo abierto; recolección de cartón por familias"},"geometry":{"type":"Polygon","coordinates":[[[-58.4262,-34.7285],[-58.4252,-34.7285],[-58.4252,-34.7293],[-58.4262,-34.7293],[-58.4262,-34.7285]]]}},
-{"type":"Feature","properties":{"category":"market","description":"Feria de los sábados"},"geometry":{"type":"Point","coordinates":[-58.4235,-34.7290]}},
-{"type":"Feature","properties":{"category":"transport_stop","description":"Parada de colectivos"},"geometry":{"type":"Point","coordinates":[-58.4201,-34.7266]}},
-{"type":"Feature","properties":{"category":"transport_stop","description":"Parada de remises"},"geometry":{"type":"Point","coordinates":[-58.4261,-34.7306]}},
-{"type":"Feature","properties":{"category":"route","description":"Camino de niñas y niños a la escuela"},"geometry":{"type":"LineString","coordinates":[[-58.4251,-34.7301],[-58.4245,-34.7290],[-58.4240,-34.7281]]}},
-{"type":"Feature","properties":{"category":"stream","description":"Arroyo entubado a medias; se inunda"},"geometry":{"type":"LineString","coordinates":[[-58.4265,-34.7315],[-58.4230,-34.7305],[-58.4198,-34.7300]]}},
-{"type":"Feature","properties":{"category":"place_of_risk","description":"Descampado sin luz de noche","sensitivity":"generalised"},"geometry":{"type":"Polygon","coordinates":[[[-58.4218,-34.7300],[-58.4208,-34.7300],[-58.4208,-34.7306],[-58.4218,-34.7306],[-58.4218,-34.7300]]]}},
-{"type":"Feature","properties":{"category":"meeting_place","description":"Sociedad de fomento"},"geometry":{"type":"Point","coordinates":[-58.4245,-34.7268]}}
+{"type":"Feature","properties":{"category":"school","description":"Escuela primaria del barrio","workshop_id":"@W2","times":["day","weekday"]},"geometry":{"type":"Point","coordinates":[-58.4240,-34.7281]}},
+{"type":"Feature","properties":{"category":"health_centre","description":"Unidad sanitaria","workshop_id":"@W1","times":["day","weekday"]},"geometry":{"type":"Point","coordinates":[-58.4214,-34.7276]}},
+{"type":"Feature","properties":{"category":"community_kitchen","description":"Comedor comunitario: almuerzo y merienda","workshop_id":"@W1","times":["day","weekday","school_holidays"]},"geometry":{"type":"Point","coordinates":[-58.4251,-34.7301]}},
+{"type":"Feature","properties":{"category":"church","description":"Capilla","workshop_id":"@W1","times":["weekend"]},"geometry":{"type":"Point","coordinates":[-58.4229,-34.7270]}},
+{"type":"Feature","properties":{"category":"police_station","description":"Destacamento policial","workshop_id":"@W1"},"geometry":{"type":"Point","coordinates":[-58.4206,-34.7309]}},
+{"type":"Feature","properties":{"category":"workshop","description":"Taller textil informal, jornadas largas de noche","sensitivity":"generalised","workshop_id":"@W1","times":["night","weekday"],"vulnerabilities":[{"crime":"FL","risk":"jornadas de noche sin pago, documentos retenidos"},{"crime":"CL","risk":"adolescentes cosiendo después de la escuela"}]},"geometry":{"type":"Point","coordinates":[-58.4222,-34.7294]}},
+{"type":"Feature","properties":{"category":"brick_kiln","description":"Horno de ladrillos donde trabajan niñas y niños (CL)","sensitivity":"restricted","workshop_id":"@W1","times":["day","weekday","weekend","dry_season"],"vulnerabilities":[{"crime":"CL","risk":"niñas y niños cargando ladrillos al amanecer"},{"crime":"FL","risk":"familias endeudadas con el dueño del horno"}]},"geometry":{"type":"Point","coordinates":[-58.4256,-34.7312]}},
+{"type":"Feature","properties":{"category":"dump","description":"Basural a cielo abierto; recolección de cartón por familias","workshop_id":"@W1","times":["day","school_holidays"],"vulnerabilities":[{"crime":"CL","risk":"niñas y niños juntando cartón con sus familias"}]},"geometry":{"type":"Polygon","coordinates":[[[-58.4262,-34.7285],[-58.4252,-34.7285],[-58.4252,-34.7293],[-58.4262,-34.7293],[-58.4262,-34.7285]]]}},
+{"type":"Feature","properties":{"category":"market","description":"Feria de los sábados","workshop_id":"@W1","times":["day","weekend"],"vulnerabilities":[{"crime":"CL","risk":"niñas y niños vendiendo en los puestos"}]},"geometry":{"type":"Point","coordinates":[-58.4235,-34.7290]}},
+{"type":"Feature","properties":{"category":"transport_stop","description":"Parada de colectivos","workshop_id":"@W2","times":["night"],"vulnerabilities":[{"crime":"HT","risk":"ofertas de trabajo a adolescentes de noche"}]},"geometry":{"type":"Point","coordinates":[-58.4201,-34.7266]}},
+{"type":"Feature","properties":{"category":"transport_stop","description":"Parada de remises","workshop_id":"@W2","times":["night","weekend"]},"geometry":{"type":"Point","coordinates":[-58.4261,-34.7306]}},
+{"type":"Feature","properties":{"category":"route","description":"Camino de niñas y niños a la escuela","workshop_id":"@W2","times":["day","weekday"]},"geometry":{"type":"LineString","coordinates":[[-58.4251,-34.7301],[-58.4245,-34.7290],[-58.4240,-34.7281]]}},
+{"type":"Feature","properties":{"category":"stream","description":"Arroyo entubado a medias; se inunda","workshop_id":"@W2","times":["rainy_season"]},"geometry":{"type":"LineString","coordinates":[[-58.4265,-34.7315],[-58.4230,-34.7305],[-58.4198,-34.7300]]}},
+{"type":"Feature","properties":{"category":"place_of_risk","description":"Descampado sin luz de noche","sensitivity":"generalised","workshop_id":"@W2","times":["night"],"vulnerabilities":[{"crime":"HT","risk":"captación de adolescentes al volver de noche"}]},"geometry":{"type":"Polygon","coordinates":[[[-58.4218,-34.7300],[-58.4208,-34.7300],[-58.4208,-34.7306],[-58.4218,-34.7306],[-58.4218,-34.7300]]]}},
+{"type":"Feature","properties":{"category":"meeting_place","description":"Sociedad de fomento","workshop_id":"@W1","times":["weekday","weekend"]},"geometry":{"type":"Point","coordinates":[-58.4245,-34.7268]}}
 ]}"#;
 
 /// Seeds the exercise of barrio 17 de Noviembre.
@@ -58,6 +60,7 @@ pub async fn seed_cartography(app: &App, inst: &HashMap<&str, String>) -> Result
         )
         .await?;
     let id = ex.exercise_id;
+    let mut workshops = Vec::new();
     for (held_on, place, counts) in [
         (
             "2026-03-14",
@@ -72,24 +75,28 @@ pub async fn seed_cartography(app: &App, inst: &HashMap<&str, String>) -> Result
     ] {
         let [residents, youth, teachers, health_workers, officials, other] =
             counts.map(String::from);
-        app.add_workshop(
-            by,
-            id,
-            &WorkshopInput {
-                held_on: held_on.into(),
-                place: place.into(),
-                residents,
-                youth,
-                teachers,
-                health_workers,
-                officials,
-                other,
-                consent_noted: "1".into(),
-            },
-        )
-        .await?;
+        let w = app
+            .add_workshop(
+                by,
+                id,
+                &WorkshopInput {
+                    held_on: held_on.into(),
+                    place: place.into(),
+                    residents,
+                    youth,
+                    teachers,
+                    health_workers,
+                    officials,
+                    other,
+                    consent_noted: "1".into(),
+                },
+            )
+            .await?;
+        workshops.push(w.workshop_id.to_string());
     }
-    app.import_features(by, id, crate::cartography::ImportFormat::GeoJson, FEATURES)
+    let [w1, w2] = [0, 1].map(|n| workshops.get(n).cloned().unwrap_or_default());
+    let features = FEATURES.replace("@W1", &w1).replace("@W2", &w2);
+    app.import_features(by, id, crate::cartography::ImportFormat::GeoJson, &features)
         .await?;
     let features = atlas_store::cartography::list_features(&app.db, id).await?;
     let feature = |cat: &str| {

@@ -484,6 +484,178 @@ pub struct FeatureDraft {
     pub geometry: Geometry,
     pub description: String,
     pub sensitivity: Sensitivity,
+    /// The workshop that mapped it (checked against the exercise in core).
+    pub workshop_id: Option<uuid::Uuid>,
+    /// When it matters, in vocabulary order without repeats.
+    pub times: Vec<TimeCode>,
+    /// Risks of child labour, forced labour or trafficking it carries.
+    pub vulnerabilities: Vec<Vulnerability>,
+}
+
+string_enum!(
+    /// When a feature matters: time of day, of the week and of the year. The seasons
+    /// are the ones workshops name (dry and rainy season, harvest, school holidays)
+    /// rather than a bare "season", since the risk changes with which one it is.
+    TimeCode {
+        Day = "day",
+        Night = "night",
+        Weekday = "weekday",
+        Weekend = "weekend",
+        DrySeason = "dry_season",
+        RainySeason = "rainy_season",
+        Harvest = "harvest",
+        SchoolHolidays = "school_holidays",
+    }
+);
+
+string_enum!(
+    /// The crime a vulnerability tag is about.
+    Crime {
+        ChildLabour = "CL",
+        ForcedLabour = "FL",
+        Trafficking = "HT",
+    }
+);
+
+/// One vulnerability tag: the crime and the risk in the mappers' words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Vulnerability {
+    pub crime: Crime,
+    pub risk: String,
+}
+
+/// Most vulnerability tags on one feature.
+pub const MAX_VULNERABILITIES: usize = 10;
+/// Longest risk text of a tag, in characters.
+pub const MAX_RISK_CHARS: usize = 200;
+
+/// Parses a list of time codes (separated by commas or `|`), one message naming the
+/// field for an unknown code; the result is in vocabulary order without repeats.
+pub fn parse_times(s: &str, field: &str, e: &mut FieldErrors) -> Vec<TimeCode> {
+    let mut bad = false;
+    let mut got = Vec::new();
+    for c in s.split([',', '|']).map(str::trim).filter(|c| !c.is_empty()) {
+        match TimeCode::parse(c) {
+            Some(t) => got.push(t),
+            None => bad = true,
+        }
+    }
+    if bad {
+        e.add(field, "carto-time-unknown");
+    }
+    times_in_order(&got)
+}
+
+fn times_in_order(got: &[TimeCode]) -> Vec<TimeCode> {
+    TimeCode::ALL
+        .iter()
+        .copied()
+        .filter(|t| got.contains(t))
+        .collect()
+}
+
+/// The stored form of a time list: codes joined by commas.
+pub fn times_text(ts: &[TimeCode]) -> String {
+    ts.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(",")
+}
+
+/// Reads a stored time list, skipping anything unknown.
+pub fn stored_times(s: &str) -> Vec<TimeCode> {
+    times_in_order(&s.split(',').filter_map(TimeCode::parse).collect::<Vec<_>>())
+}
+
+/// Parses (crime, risk) pairs; pairs with both parts empty are skipped (the blank rows
+/// of a form). Errors name `{field}[i].crime` / `{field}[i].risk` (i counting the pairs
+/// given, from 0) and `{field}` for too many tags.
+pub fn parse_vulnerabilities(
+    pairs: &[(String, String)],
+    field: &str,
+    e: &mut FieldErrors,
+) -> Vec<Vulnerability> {
+    let mut out = Vec::new();
+    for (n, (crime, risk)) in pairs.iter().enumerate() {
+        let (crime, risk) = (crime.trim(), risk.trim());
+        if crime.is_empty() && risk.is_empty() {
+            continue;
+        }
+        let c = Crime::parse(crime);
+        if c.is_none() {
+            e.add(&format!("{field}[{n}].crime"), "carto-crime-unknown");
+        }
+        if risk.chars().count() > MAX_RISK_CHARS {
+            e.add(&format!("{field}[{n}].risk"), "field-too-long");
+        }
+        if let Some(crime) = c {
+            out.push(Vulnerability {
+                crime,
+                risk: risk.to_owned(),
+            });
+        }
+    }
+    if out.len() > MAX_VULNERABILITIES {
+        e.add(field, "carto-vuln-too-many");
+    }
+    out
+}
+
+/// Splits the CSV cell form `CL:risk text|HT:other risk` into pairs.
+pub fn vulnerability_pairs(s: &str) -> Vec<(String, String)> {
+    s.split('|')
+        .filter(|p| !p.trim().is_empty())
+        .map(|p| match p.split_once(':') {
+            Some((c, r)) => (c.to_owned(), r.to_owned()),
+            None => (p.to_owned(), String::new()),
+        })
+        .collect()
+}
+
+/// The CSV cell form of tags (a `|` in a risk becomes `/` so the cell splits back).
+pub fn vulnerabilities_cell(vs: &[Vulnerability]) -> String {
+    vs.iter()
+        .map(|v| format!("{}:{}", v.crime.as_str(), v.risk.replace('|', "/")))
+        .collect::<Vec<_>>()
+        .join("|")
+}
+
+/// The stored (and GeoJSON) form of tags: a JSON array of `{"crime","risk"}`.
+pub fn vulnerabilities_json(vs: &[Vulnerability]) -> Value {
+    Value::Array(
+        vs.iter()
+            .map(|v| serde_json::json!({"crime": v.crime.as_str(), "risk": v.risk}))
+            .collect(),
+    )
+}
+
+/// Reads stored tags, skipping anything malformed.
+pub fn stored_vulnerabilities(s: &str) -> Vec<Vulnerability> {
+    let v: Value = serde_json::from_str(s).unwrap_or(Value::Null);
+    json_pairs(&v)
+        .into_iter()
+        .filter_map(|(c, r)| {
+            Some(Vulnerability {
+                crime: Crime::parse(&c)?,
+                risk: r,
+            })
+        })
+        .collect()
+}
+
+fn json_pairs(v: &Value) -> Vec<(String, String)> {
+    let s = |o: &Value, k: &str| o.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
+    match v {
+        Value::Array(a) => a.iter().map(|o| (s(o, "crime"), s(o, "risk"))).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn workshop_ref(s: &str, field: &str, e: &mut FieldErrors) -> Option<uuid::Uuid> {
+    let t = s.trim();
+    if t.is_empty() {
+        return None;
+    }
+    uuid::Uuid::parse_str(t)
+        .map_err(|_| e.add(field, "carto-workshop-unknown"))
+        .ok()
 }
 
 /// A point as typed into the map form (or clicked: the form carries lon/lat).
@@ -499,6 +671,30 @@ pub struct PointInput {
     pub description: String,
     #[serde(default)]
     pub sensitivity: String,
+    /// The mapping workshop, empty for none.
+    #[serde(default)]
+    pub workshop_id: String,
+    /// Time codes separated by commas or `|`.
+    #[serde(default)]
+    pub times: String,
+    /// (crime code, risk) pairs; blank pairs are ignored.
+    #[serde(default)]
+    pub vulnerabilities: Vec<(String, String)>,
+}
+
+/// The workshop, times and tags of a form, one message per field.
+pub fn feature_extras(
+    workshop_id: &str,
+    times: &str,
+    vulnerabilities: &[(String, String)],
+    prefix: &str,
+    e: &mut FieldErrors,
+) -> (Option<uuid::Uuid>, Vec<TimeCode>, Vec<Vulnerability>) {
+    (
+        workshop_ref(workshop_id, &format!("{prefix}workshop_id"), e),
+        parse_times(times, &format!("{prefix}times"), e),
+        parse_vulnerabilities(vulnerabilities, &format!("{prefix}vulnerabilities"), e),
+    )
 }
 
 fn category_for(
@@ -570,12 +766,17 @@ impl FeatureDraft {
         let category = category_for(set, &i.category, GeomKind::Point, "category", &mut e);
         let description = description(&i.description, "description", &mut e);
         let sensitivity = sensitivity(&i.sensitivity, "sensitivity", &mut e);
+        let (workshop_id, times, vulnerabilities) =
+            feature_extras(&i.workshop_id, &i.times, &i.vulnerabilities, "", &mut e);
         match (category, geometry) {
             (Some(category), Some(geometry)) if e.is_empty() => Ok(FeatureDraft {
                 category,
                 geometry,
                 description,
                 sensitivity,
+                workshop_id,
+                times,
+                vulnerabilities,
             }),
             _ => Err(Error::Invalid(e)),
         }
@@ -628,12 +829,49 @@ impl FeatureDraft {
             let category = category_for(set, &prop("category"), geometry.kind(), &field, &mut fe);
             let description = description(&prop("description"), &field, &mut fe);
             let sensitivity = sensitivity(&prop("sensitivity"), &field, &mut fe);
+            let workshop_id = workshop_ref(
+                &prop("workshop_id"),
+                &format!("{field}.workshop_id"),
+                &mut fe,
+            );
+            let times = match props.get("times") {
+                None | Some(Value::Null) => Vec::new(),
+                Some(Value::Array(a)) if a.iter().all(Value::is_string) => parse_times(
+                    &a.iter()
+                        .filter_map(Value::as_str)
+                        .collect::<Vec<_>>()
+                        .join(","),
+                    &format!("{field}.times"),
+                    &mut fe,
+                ),
+                Some(_) => {
+                    fe.add(&format!("{field}.times"), "carto-time-unknown");
+                    Vec::new()
+                }
+            };
+            let vulnerabilities = match props.get("vulnerabilities") {
+                None | Some(Value::Null) => Vec::new(),
+                Some(v @ Value::Array(a)) if a.iter().all(Value::is_object) => {
+                    parse_vulnerabilities(
+                        &json_pairs(v),
+                        &format!("{field}.vulnerabilities"),
+                        &mut fe,
+                    )
+                }
+                Some(_) => {
+                    fe.add(&format!("{field}.vulnerabilities"), "carto-crime-unknown");
+                    Vec::new()
+                }
+            };
             match category {
                 Some(category) if fe.is_empty() => out.push(FeatureDraft {
                     category,
                     geometry,
                     description,
                     sensitivity,
+                    workshop_id,
+                    times,
+                    vulnerabilities,
                 }),
                 _ => e.0.extend(fe.0),
             }
@@ -769,6 +1007,9 @@ pub struct ShapeInput {
     pub category: String,
     pub description: String,
     pub sensitivity: String,
+    pub workshop_id: String,
+    pub times: String,
+    pub vulnerabilities: Vec<(String, String)>,
 }
 
 impl FeatureDraft {
@@ -795,12 +1036,17 @@ impl FeatureDraft {
         let category = kind.and_then(|k| category_for(set, &i.category, k, "category", &mut e));
         let description = description(&i.description, "description", &mut e);
         let sensitivity = sensitivity(&i.sensitivity, "sensitivity", &mut e);
+        let (workshop_id, times, vulnerabilities) =
+            feature_extras(&i.workshop_id, &i.times, &i.vulnerabilities, "", &mut e);
         match (category, geometry) {
             (Some(category), Some(geometry)) if e.is_empty() => Ok(FeatureDraft {
                 category,
                 geometry,
                 description,
                 sensitivity,
+                workshop_id,
+                times,
+                vulnerabilities,
             }),
             _ => Err(Error::Invalid(e)),
         }
@@ -981,10 +1227,21 @@ impl WorkshopDraft {
 }
 
 /// Columns of the feature CSV (import and export), in order.
-pub const CSV_COLUMNS: [&str; 5] = ["lon", "lat", "category", "description", "sensitivity"];
+pub const CSV_COLUMNS: [&str; 8] = [
+    "lon",
+    "lat",
+    "category",
+    "description",
+    "sensitivity",
+    "workshop_id",
+    "times",
+    "vulnerabilities",
+];
 
 impl FeatureDraft {
-    /// Parses a CSV of points with the header `lon,lat,category,description,sensitivity`;
+    /// Parses a CSV of points with the header `lon,lat,category,description,sensitivity`
+    /// (and optionally `workshop_id`, `times` as `day|night`, `vulnerabilities` as
+    /// `CL:risk|HT:risk`);
     /// every bad row is reported as `row N` (N counting the header as row 1) and nothing
     /// is accepted unless every row is good.
     pub fn csv(text: &str) -> Result<Vec<Self>, Error> {
@@ -1014,6 +1271,7 @@ impl FeatureDraft {
             )));
         };
         let (desc, sens) = (col("description"), col("sensitivity"));
+        let (ws, times, vulns) = (col("workshop_id"), col("times"), col("vulnerabilities"));
         let mut e = FieldErrors::new();
         let mut out = Vec::new();
         for (n, rec) in r.records().enumerate() {
@@ -1033,6 +1291,9 @@ impl FeatureDraft {
                 lat: get(Some(lat)),
                 description: get(desc),
                 sensitivity: get(sens),
+                workshop_id: get(ws),
+                times: get(times),
+                vulnerabilities: vulnerability_pairs(&get(vulns)),
             };
             match FeatureDraft::point_in(&input, set) {
                 Ok(d) => out.push(d),

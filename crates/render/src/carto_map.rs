@@ -281,21 +281,40 @@ pub fn svg_with(
     s
 }
 
-/// The features CSV (`lon,lat,category,description,sensitivity`, RFC 4180, CRLF): the
-/// coordinates are written as plain numbers so the file imports back, the text cells
-/// through [`crate::csv_safe::cell`] so a spreadsheet never runs them as formulas.
-pub fn features_csv(rows: &[(f64, f64, &str, &str, &str)]) -> Result<Vec<u8>, csv::Error> {
+/// One row of the features CSV.
+pub struct CsvFeature<'a> {
+    pub lon: f64,
+    pub lat: f64,
+    pub category: &'a str,
+    pub description: &'a str,
+    pub sensitivity: &'a str,
+    /// Empty for none.
+    pub workshop_id: String,
+    /// Time codes joined by `|`.
+    pub times: String,
+    /// Tags as `CL:risk|HT:risk`.
+    pub vulnerabilities: String,
+}
+
+/// The features CSV (`lon,lat,category,description,sensitivity,workshop_id,times,
+/// vulnerabilities`, RFC 4180, CRLF): the coordinates are written as plain numbers so the
+/// file imports back, the text cells through [`crate::csv_safe::cell`] so a spreadsheet
+/// never runs them as formulas.
+pub fn features_csv(rows: &[CsvFeature<'_>]) -> Result<Vec<u8>, csv::Error> {
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
         .from_writer(Vec::new());
     w.write_record(atlas_domain::cartography::CSV_COLUMNS)?;
-    for (lon, lat, cat, desc, sens) in rows {
+    for r in rows {
         w.write_record([
-            lon.to_string(),
-            lat.to_string(),
-            crate::csv_safe::cell(cat).into_owned(),
-            crate::csv_safe::cell(desc).into_owned(),
-            crate::csv_safe::cell(sens).into_owned(),
+            r.lon.to_string(),
+            r.lat.to_string(),
+            crate::csv_safe::cell(r.category).into_owned(),
+            crate::csv_safe::cell(r.description).into_owned(),
+            crate::csv_safe::cell(r.sensitivity).into_owned(),
+            r.workshop_id.clone(),
+            crate::csv_safe::cell(&r.times).into_owned(),
+            crate::csv_safe::cell(&r.vulnerabilities).into_owned(),
         ])?;
     }
     w.into_inner().map_err(|e| csv::Error::from(e.into_error()))

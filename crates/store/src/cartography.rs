@@ -39,10 +39,16 @@ pub struct FeatureRow {
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
     pub version: i64,
+    /// The workshop of the same exercise that mapped it (0026).
+    pub workshop_id: Option<Uuid>,
+    /// Comma list of time codes.
+    pub times: String,
+    /// JSON array of `{"crime","risk"}` tags.
+    pub vulnerabilities: String,
 }
 
 const EX_COLS: &str = "exercise_id, country_code, area_id, name, purpose, starts_on, ends_on, plan_public, created_at, updated_at, version";
-const FEAT_COLS: &str = "feature_id, exercise_id, category, dimension, geometry, description, sensitivity, created_at, updated_at, version";
+const FEAT_COLS: &str = "feature_id, exercise_id, category, dimension, geometry, description, sensitivity, created_at, updated_at, version, workshop_id, times, vulnerabilities";
 
 /// Exercises of a country (every country for `None`), by name.
 pub async fn list_exercises(db: &Db, country: Option<&str>) -> anyhow::Result<Vec<ExerciseRow>> {
@@ -90,12 +96,13 @@ pub async fn list_features(db: &Db, exercise: Uuid) -> anyhow::Result<Vec<Featur
 /// Inserts a feature.
 pub async fn insert_feature(tx: &mut Tx, f: &FeatureRow) -> anyhow::Result<()> {
     let sql = format!(
-        "insert into cartography_feature ({FEAT_COLS}) values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)"
+        "insert into cartography_feature ({FEAT_COLS}) values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)"
     );
     on_tx!(tx, c => sqlx::query(&sql)
         .bind(f.feature_id).bind(f.exercise_id).bind(&f.category).bind(&f.dimension)
         .bind(&f.geometry).bind(&f.description).bind(&f.sensitivity).bind(f.created_at)
-        .bind(f.updated_at).bind(f.version)
+        .bind(f.updated_at).bind(f.version).bind(f.workshop_id).bind(&f.times)
+        .bind(&f.vulnerabilities)
         .execute(c).await.map(|_| ()))
     .context("insert feature")
 }
@@ -235,6 +242,15 @@ pub async fn list_workshops(db: &Db, exercise: Uuid) -> anyhow::Result<Vec<Works
         .context("list workshops")
 }
 
+/// Workshops of an exercise, inside a write transaction.
+pub async fn list_workshops_tx(tx: &mut Tx, exercise: Uuid) -> anyhow::Result<Vec<WorkshopRow>> {
+    let sql = format!(
+        "select {WS_COLS} from cartography_workshop where exercise_id = $1 order by held_on, workshop_id"
+    );
+    on_tx!(tx, c => sqlx::query_as(&sql).bind(exercise).fetch_all(c).await)
+        .context("list workshops")
+}
+
 /// One feature, inside a write transaction.
 pub async fn get_feature_tx(tx: &mut Tx, id: Uuid) -> anyhow::Result<Option<FeatureRow>> {
     let sql = format!("select {FEAT_COLS} from cartography_feature where feature_id = $1");
@@ -250,11 +266,13 @@ pub async fn get_feature(db: &Db, id: Uuid) -> anyhow::Result<Option<FeatureRow>
 /// Rewrites a feature if it is still at `expected` version; false when it changed.
 pub async fn update_feature(tx: &mut Tx, f: &FeatureRow, expected: i64) -> anyhow::Result<bool> {
     let sql = "update cartography_feature set category = $2, dimension = $3, geometry = $4, \
-               description = $5, sensitivity = $6, updated_at = $7, version = version + 1 \
+               description = $5, sensitivity = $6, updated_at = $7, version = version + 1, \
+               workshop_id = $9, times = $10, vulnerabilities = $11 \
                where feature_id = $1 and version = $8";
     on_tx!(tx, c => sqlx::query(sql)
         .bind(f.feature_id).bind(&f.category).bind(&f.dimension).bind(&f.geometry)
         .bind(&f.description).bind(&f.sensitivity).bind(f.updated_at).bind(expected)
+        .bind(f.workshop_id).bind(&f.times).bind(&f.vulnerabilities)
         .execute(c).await.map(|r| r.rows_affected() == 1))
     .context("update feature")
 }

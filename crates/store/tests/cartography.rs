@@ -34,6 +34,9 @@ async fn exercises_and_features_round_trip_and_are_counted_per_country() {
             created_at: t0(),
             updated_at: t0(),
             version: 1,
+            workshop_id: None,
+            times: String::new(),
+            vulnerabilities: "[]".into(),
         };
         // The demo's own plan is already there: count what this test adds on top.
         let demo_budget: i64 = st::budget_allocated(&t.app.db, "AR")

@@ -484,6 +484,7 @@ async fn point(t: &TestApp, ex: Uuid, cat: &str, lon: f64, lat: f64, sens: &str)
                 lat: lat.to_string(),
                 description: String::new(),
                 sensitivity: sens.into(),
+                ..Default::default()
             },
         )
         .await

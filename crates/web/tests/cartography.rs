@@ -2,8 +2,10 @@
 //! only what the caller may see, the GeoJSON (API and exports) keeps restricted features
 //! from observers and never gives a generalised one at full precision, imports report
 //! each bad feature or row and write nothing, another country's exercise is not found,
-//! points are added by typing or clicking the map, and the action plan rolls progress up
-//! and is public only when switched on.
+//! points are added by typing or clicking the map, a feature's workshop, times and
+//! vulnerability tags are checked, round-trip through GeoJSON and CSV and follow its
+//! sensitivity, and the action plan rolls progress up and is public only when switched
+//! on.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use atlas_core::By;
@@ -939,5 +941,405 @@ async fn a_configured_basemap_puts_tiles_under_the_exercise_map_and_its_origin_i
         assert!(!r.body.contains("class=\"basemap\""));
         let csp = r.header("content-security-policy").unwrap();
         assert!(!csp.contains("https://"), "{csp}");
+    }
+}
+
+/// (workshop, times, tags) of each feature of an exercise, sorted, for comparisons;
+/// generalised ones left out when `all` is false.
+async fn contexts_of(t: &TestApp, id: Uuid, all: bool) -> Vec<(Option<Uuid>, String, String)> {
+    let mut v: Vec<_> = atlas_core::store::cartography::list_features(&t.app.db, id)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|f| all || f.sensitivity != "generalised")
+        .map(|f| (f.workshop_id, f.times, f.vulnerabilities))
+        .collect();
+    v.sort();
+    v
+}
+
+async fn contexts(t: &TestApp, id: Uuid) -> Vec<(Option<Uuid>, String, String)> {
+    contexts_of(t, id, true).await
+}
+
+async fn workshops_of(t: &TestApp, id: Uuid) -> Vec<Uuid> {
+    atlas_core::store::cartography::list_workshops(&t.app.db, id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|w| w.workshop_id)
+        .collect()
+}
+
+#[tokio::test]
+async fn workshop_times_and_tags_are_checked_before_anything_is_written() {
+    for t in TestApp::all_with_demo().await {
+        let id = demo_exercise(&t).await;
+        let th = thai_exercise(&t).await;
+        let foreign = t
+            .app
+            .add_workshop(
+                By::Operator,
+                th,
+                &atlas_domain::cartography::WorkshopInput {
+                    held_on: "2026-05-01".into(),
+                    place: "Khlong Toei".into(),
+                    youth: "3".into(),
+                    consent_noted: "1".into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap()
+            .workshop_id
+            .to_string();
+        let own = workshops_of(&t, id).await[0].to_string();
+        let before = feature_count(&t, id).await;
+        let mut c = t.signed_in("mapping_facilitator").await;
+        let point = format!("/cartography/exercises/{id}/features");
+        let base = [
+            ("category", "school"),
+            ("lon", "-58.423"),
+            ("lat", "-34.728"),
+        ];
+        // A workshop of another exercise.
+        let mut f = base.to_vec();
+        f.push(("workshop_id", &foreign));
+        let r = c.post_form(&point, &f).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", t.name());
+        assert!(
+            r.body.contains("The workshop must be one of this exercise"),
+            "{}",
+            r.body
+        );
+        // An unknown crime in the second tag row; the first row is good.
+        let mut f = base.to_vec();
+        f.extend([
+            ("vuln_crime_0", "CL"),
+            ("vuln_risk_0", "niños en la feria"),
+            ("vuln_crime_1", "XX"),
+            ("vuln_risk_1", "?"),
+        ]);
+        let r = c.post_form(&point, &f).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains("The crime must be CL, FL or HT."));
+        // The good row is kept in the form.
+        assert!(r.body.contains("value=\"niños en la feria\""));
+        // A drawn line with an unknown crime is refused the same way.
+        let r = c
+            .post_form(
+                &format!("/cartography/exercises/{id}/shapes"),
+                &[
+                    ("kind", "line"),
+                    ("vertices", "-58.425,-34.730;-58.421,-34.729"),
+                    ("category", "route"),
+                    ("vuln_crime_0", "child"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains("The crime must be CL, FL or HT."));
+        assert_eq!(feature_count(&t, id).await, before);
+        // Imports name the feature or row and the field.
+        let import = format!("/cartography/exercises/{id}/import");
+        let pt = r#""geometry":{"type":"Point","coordinates":[-58.423,-34.728]}"#;
+        let eleven = [r#"{"crime":"CL","risk":"x"}"#; 11].join(",");
+        let geojson = format!(
+            r#"{{"type":"FeatureCollection","features":[
+            {{"type":"Feature","properties":{{"category":"school","times":["day","noon"]}},{pt}}},
+            {{"type":"Feature","properties":{{"category":"school","vulnerabilities":[{{"crime":"CL","risk":"a"}},{{"crime":"XL","risk":"b"}}]}},{pt}}},
+            {{"type":"Feature","properties":{{"category":"school","vulnerabilities":[{eleven}]}},{pt}}},
+            {{"type":"Feature","properties":{{"category":"school","workshop_id":"{own}","times":["night"]}},{pt}}}]}}"#
+        );
+        let r = c
+            .post_form(&import, &[("format", "geojson"), ("text", &geojson)])
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains("features[0].times"), "{}", r.body);
+        assert!(r.body.contains("features[1].vulnerabilities[1].crime"));
+        assert!(r.body.contains("features[2].vulnerabilities"));
+        assert!(!r.body.contains("features[3]"));
+        // Good on their own, but a workshop of another exercise.
+        let geojson = format!(
+            r#"{{"type":"FeatureCollection","features":[
+            {{"type":"Feature","properties":{{"category":"school","workshop_id":"{own}"}},{pt}}},
+            {{"type":"Feature","properties":{{"category":"school","workshop_id":"{foreign}"}},{pt}}}]}}"#
+        );
+        let r = c
+            .post_form(&import, &[("format", "geojson"), ("text", &geojson)])
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains("features[1].workshop_id"), "{}", r.body);
+        assert!(!r.body.contains("features[0].workshop_id"));
+        let csv = format!(
+            "lon,lat,category,workshop_id,times,vulnerabilities\n\
+             -58.423,-34.728,school,{own},day|night,CL:ok\n\
+             -58.423,-34.728,school,,day|noon,\n\
+             -58.423,-34.728,school,,,CL:ok|ZZ:bad\n"
+        );
+        let r = c
+            .post_form(&import, &[("format", "csv"), ("text", &csv)])
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains("row 3: times"), "{}", r.body);
+        assert!(r.body.contains("row 4: vulnerabilities[1].crime"));
+        assert!(!r.body.contains("row 2"));
+        let csv = format!("lon,lat,category,workshop_id\n-58.423,-34.728,school,{foreign}\n");
+        let r = c
+            .post_form(&import, &[("format", "csv"), ("text", &csv)])
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains("row 2: workshop_id"), "{}", r.body);
+        assert_eq!(feature_count(&t, id).await, before);
+        // Editing is checked the same way and leaves the feature as it was.
+        let f = atlas_core::store::cartography::list_features(&t.app.db, id)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|f| f.description == "Feria de los sábados")
+            .unwrap();
+        let version = f.version.to_string();
+        let edit = format!("/cartography/features/{}", f.feature_id);
+        fn fields<'a>(w: &'a str, version: &'a str) -> Vec<(&'static str, &'a str)> {
+            vec![
+                ("category", "market"),
+                ("description", "Feria de los sábados"),
+                ("sensitivity", "public"),
+                ("workshop_id", w),
+                ("version", version),
+            ]
+        }
+        let r = c.post_form(&edit, &fields(&foreign, &version)).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let keys: Vec<String> = (0..11).map(|n| format!("vuln_crime_{n}")).collect();
+        let mut all = fields("", &version);
+        all.extend(keys.iter().map(|k| (k.as_str(), "HT")));
+        let r = c.post_form(&edit, &all).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let same = atlas_core::store::cartography::get_feature(&t.app.db, f.feature_id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (
+                same.version,
+                same.workshop_id,
+                same.times,
+                same.vulnerabilities
+            ),
+            (
+                f.version,
+                f.workshop_id,
+                f.times.clone(),
+                f.vulnerabilities.clone()
+            )
+        );
+        // A good edit sets all three.
+        let r = c
+            .post_form(
+                &edit,
+                &[
+                    ("category", "market"),
+                    ("description", "Feria de los sábados"),
+                    ("sensitivity", "public"),
+                    ("workshop_id", &own),
+                    ("time_weekend", "1"),
+                    ("time_harvest", "1"),
+                    ("vuln_crime_0", "FL"),
+                    ("vuln_risk_0", "puesteros sin paga"),
+                    ("version", &version),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let now = atlas_core::store::cartography::get_feature(&t.app.db, f.feature_id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(now.workshop_id.map(|w| w.to_string()), Some(own.clone()));
+        assert_eq!(now.times, "weekend,harvest");
+        assert_eq!(
+            now.vulnerabilities,
+            r#"[{"crime":"FL","risk":"puesteros sin paga"}]"#
+        );
+    }
+}
+
+#[tokio::test]
+async fn workshop_times_and_tags_survive_a_geojson_and_a_csv_round_trip() {
+    for t in TestApp::all_with_demo().await {
+        let id = demo_exercise(&t).await;
+        let mut c = t.signed_in("mapping_facilitator").await;
+        // GeoJSON: the demo exported and imported back gives every value twice (the
+        // generalised features left out: their snapped shapes are not the drawn ones).
+        let before = contexts(&t, id).await;
+        let exact = contexts_of(&t, id, false).await;
+        assert!(
+            before
+                .iter()
+                .any(|(w, times, v)| w.is_some() && times == "night" && v.contains("\"HT\"")),
+            "{before:?}"
+        );
+        let (_, api_body) = api(
+            &t,
+            "mapping_facilitator",
+            &format!("/api/v1/cartography/exercises/{id}/features.geojson"),
+        )
+        .await;
+        let stop = api_body["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["properties"]["description"] == "Parada de colectivos")
+            .unwrap();
+        assert_eq!(stop["properties"]["times"], serde_json::json!(["night"]));
+        assert_eq!(stop["properties"]["vulnerabilities"][0]["crime"], "HT");
+        assert!(stop["properties"]["workshop_id"].is_string());
+        let export = c
+            .get(&format!(
+                "/cartography/exercises/{id}/export/features.geojson"
+            ))
+            .await;
+        assert_eq!(export.status, StatusCode::OK, "{}", t.name());
+        let mut doc: serde_json::Value = serde_json::from_str(&export.body).unwrap();
+        doc["features"]
+            .as_array_mut()
+            .unwrap()
+            .retain(|f| f["properties"]["sensitivity"] != "generalised");
+        let r = c
+            .post_form(
+                &format!("/cartography/exercises/{id}/import"),
+                &[("format", "geojson"), ("text", &doc.to_string())],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let mut twice: Vec<_> = before.iter().chain(exact.iter()).cloned().collect();
+        twice.sort();
+        assert_eq!(contexts(&t, id).await, twice);
+        // CSV: points of a fresh exercise, exported and imported back.
+        let fresh = t
+            .app
+            .create_exercise(
+                By::Operator,
+                &ExerciseInput {
+                    area_id: t.area_id("17 de Noviembre").await.to_string(),
+                    name: "Segundo mapeo".into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap()
+            .exercise_id;
+        let w = t
+            .app
+            .add_workshop(
+                By::Operator,
+                fresh,
+                &atlas_domain::cartography::WorkshopInput {
+                    held_on: "2026-06-01".into(),
+                    place: "Capilla".into(),
+                    residents: "6".into(),
+                    consent_noted: "1".into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap()
+            .workshop_id;
+        let csv = format!(
+            "lon,lat,category,description,sensitivity,workshop_id,times,vulnerabilities\n\
+             -58.423,-34.728,market,Feria,public,{w},weekend|day,\"CL:niños vendiendo, de mañana|HT:ofertas: viajar\"\n\
+             -58.421,-34.729,school,,public,,,\n"
+        );
+        let r = c
+            .post_form(
+                &format!("/cartography/exercises/{fresh}/import"),
+                &[("format", "csv"), ("text", &csv)],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let first = contexts(&t, fresh).await;
+        assert!(first.contains(&(
+            Some(w),
+            "day,weekend".to_owned(),
+            r#"[{"crime":"CL","risk":"niños vendiendo, de mañana"},{"crime":"HT","risk":"ofertas: viajar"}]"#.to_owned()
+        )), "{first:?}");
+        let out = c
+            .get(&format!(
+                "/cartography/exercises/{fresh}/export/features.csv"
+            ))
+            .await;
+        assert_eq!(out.status, StatusCode::OK);
+        assert!(out.body.starts_with(
+            "lon,lat,category,description,sensitivity,workshop_id,times,vulnerabilities\r\n"
+        ));
+        assert!(
+            out.body.contains(&format!(
+                "{w},day|weekend,\"CL:niños vendiendo, de mañana|HT:ofertas: viajar\""
+            )),
+            "{}",
+            out.body
+        );
+        let r = c
+            .post_form(
+                &format!("/cartography/exercises/{fresh}/import"),
+                &[("format", "csv"), ("text", &out.body)],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let mut twice: Vec<_> = first.iter().chain(first.iter()).cloned().collect();
+        twice.sort();
+        assert_eq!(contexts(&t, fresh).await, twice);
+    }
+}
+
+#[tokio::test]
+async fn the_feature_list_shows_workshop_times_and_tags_but_never_a_restricted_ones() {
+    for t in TestApp::all_with_demo().await {
+        let id = demo_exercise(&t).await;
+        let page = format!("/cartography/exercises/{id}");
+        let kiln = "niñas y niños cargando ladrillos al amanecer";
+        let mut f = t.signed_in("mapping_facilitator").await;
+        let r = f.get(&page).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", t.name());
+        assert!(r.body.contains("2026-04-11 — Escuela primaria del barrio"));
+        assert!(
+            r.body
+                .contains("ofertas de trabajo a adolescentes de noche")
+        );
+        assert!(r.body.contains("Human trafficking"));
+        assert!(r.body.contains("Dry season"));
+        assert!(r.body.contains(kiln), "facilitators see the kiln's tags");
+        f.get("/lang/es").await;
+        let r = f.get(&page).await;
+        assert!(r.body.contains("Estación seca") && r.body.contains("Trata de personas"));
+        // Observers see the list without the restricted kiln, its tags included, on the
+        // page, the API and the exports.
+        let mut o = t.signed_in("observer").await;
+        let r = o.get(&page).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(
+            r.body
+                .contains("ofertas de trabajo a adolescentes de noche")
+        );
+        assert!(!r.body.contains(kiln));
+        assert!(!r.body.contains("familias endeudadas"));
+        for p in [
+            format!("/cartography/exercises/{id}/export/features.geojson"),
+            format!("/cartography/exercises/{id}/export/features.csv"),
+        ] {
+            let r = o.get(&p).await;
+            assert_eq!(r.status, StatusCode::OK, "{p}");
+            assert!(r.body.contains("ofertas de trabajo"), "{p}");
+            assert!(!r.body.contains(kiln), "{p}");
+        }
+        let (_, b) = api(
+            &t,
+            "observer",
+            &format!("/api/v1/cartography/exercises/{id}/features.geojson"),
+        )
+        .await;
+        assert!(!b.to_string().contains(kiln));
+        assert!(b.to_string().contains("ofertas de trabajo"));
     }
 }

@@ -53,8 +53,10 @@ pub async fn exercises(State(state): State<AppState>, u: ApiUser) -> Result<Resp
     ))
 }
 
-/// A FeatureCollection of the features as shown.
+/// A FeatureCollection of the features as shown (their workshop, times and
+/// vulnerability tags among the properties, in the shape the import reads back).
 pub fn collection(features: &[FeatureView]) -> serde_json::Value {
+    use atlas_domain::cartography::{stored_times, stored_vulnerabilities, vulnerabilities_json};
     serde_json::json!({
         "type": "FeatureCollection",
         "features": features.iter().map(|f| serde_json::json!({
@@ -66,6 +68,9 @@ pub fn collection(features: &[FeatureView]) -> serde_json::Value {
                 "dimension": f.row.dimension,
                 "sensitivity": f.row.sensitivity,
                 "description": f.row.description,
+                "workshop_id": f.row.workshop_id,
+                "times": stored_times(&f.row.times).iter().map(|t| t.as_str()).collect::<Vec<_>>(),
+                "vulnerabilities": vulnerabilities_json(&stored_vulnerabilities(&f.row.vulnerabilities)),
             },
         })).collect::<Vec<_>>(),
     })

@@ -22,11 +22,12 @@ use atlas_core::store::cartography::ExerciseRow;
 use atlas_domain::Error as RuleError;
 use atlas_domain::FieldErrors;
 use atlas_domain::cartography::{
-    ActionInput, ActionStatus, ActionUpdateInput, CategoryInput, CategorySet, DEFAULT_CATEGORIES,
-    Dimension, ExerciseInput, GeomKind, MAX_VERTICES, PlanLevel, PointInput, Pos, Projection,
-    Sensitivity, ShapeInput, TileServer, WORKSHOP_GROUPS, WorkshopInput, bbox, check_range,
-    format_budget, format_vertices, parse_typed_vertices, parse_vertices, sketch_geometry,
-    tiles_for,
+    ActionInput, ActionStatus, ActionUpdateInput, CategoryInput, CategorySet, Crime,
+    DEFAULT_CATEGORIES, Dimension, ExerciseInput, GeomKind, MAX_VERTICES, MAX_VULNERABILITIES,
+    PlanLevel, PointInput, Pos, Projection, Sensitivity, ShapeInput, TileServer, TimeCode,
+    WORKSHOP_GROUPS, WorkshopInput, bbox, check_range, format_budget, format_vertices,
+    parse_typed_vertices, parse_vertices, sketch_geometry, stored_times, stored_vulnerabilities,
+    tiles_for, vulnerabilities_cell,
 };
 use atlas_domain::directory::AreaLevel;
 use atlas_render::carto_map::{self, MapItem};
@@ -414,11 +415,115 @@ pub struct FeatureLine {
     pub description: String,
     pub version: i64,
     pub where_: String,
+    /// The workshop's id (empty for none) and its date and place.
+    pub workshop_id: String,
+    pub workshop: String,
+    /// Time codes.
+    pub times: Vec<&'static str>,
+    /// (crime code, risk) tags.
+    pub tags: Vec<(&'static str, String)>,
+    /// The edit form: times as a comma list and the tag rows.
+    pub form: FormState,
+    pub tag_rows: Vec<TagRow>,
 }
 
-fn feature_lines(s: &Shell, set: &CategorySet, fs: &[FeatureView]) -> Vec<FeatureLine> {
+/// Blank tag rows a new feature's form offers.
+const TAG_ROWS: usize = 3;
+
+/// One (crime select, risk text) row of a feature form.
+pub struct TagRow {
+    pub n: usize,
+    pub crime: String,
+    pub risk: String,
+    pub err: Option<&'static str>,
+}
+
+/// The tag rows of a form: `rows` of them, filled from its values, with their errors.
+fn tag_rows(f: &FormState, rows: usize) -> Vec<TagRow> {
+    (0..rows)
+        .map(|n| TagRow {
+            n,
+            crime: f.v(&format!("vuln_crime_{n}")).to_owned(),
+            risk: f.v(&format!("vuln_risk_{n}")).to_owned(),
+            err: f
+                .e(&format!("vulnerabilities[{n}].crime"))
+                .or_else(|| f.e(&format!("vulnerabilities[{n}].risk"))),
+        })
+        .collect()
+}
+
+/// The workshop (`workshop_id`), times (checkboxes `time_<code>`) and tags
+/// (`vuln_crime_N`, `vuln_risk_N`) of a feature form.
+fn form_extras(form: &FormMap) -> (String, String, Vec<(String, String)>) {
+    let times = TimeCode::ALL
+        .iter()
+        .filter(|t| !form.s(&format!("time_{}", t.as_str())).is_empty())
+        .map(|t| t.as_str())
+        .collect::<Vec<_>>()
+        .join(",");
+    let tags = (0..=MAX_VULNERABILITIES)
+        .map(|n| {
+            (
+                form.s(&format!("vuln_crime_{n}")),
+                form.s(&format!("vuln_risk_{n}")),
+            )
+        })
+        .collect();
+    (form.s("workshop_id"), times, tags)
+}
+
+/// Keeps the workshop, times and tags of a rejected form.
+fn keep_extras(form: &FormMap, st: &mut FormState) {
+    let (w, times, tags) = form_extras(form);
+    st.values.insert("workshop_id".into(), w);
+    st.values.insert("times".into(), times);
+    for (n, (c, r)) in tags.into_iter().enumerate() {
+        st.values.insert(format!("vuln_crime_{n}"), c);
+        st.values.insert(format!("vuln_risk_{n}"), r);
+    }
+}
+
+fn feature_lines(
+    s: &Shell,
+    set: &CategorySet,
+    fs: &[FeatureView],
+    workshops: &[(String, String)],
+) -> Vec<FeatureLine> {
     fs.iter()
-        .map(|f| FeatureLine {
+        .map(|f| {
+            let times = stored_times(&f.row.times);
+            let tags = stored_vulnerabilities(&f.row.vulnerabilities);
+            let workshop_id = f.row.workshop_id.map(|w| w.to_string()).unwrap_or_default();
+            let mut form = FormState::with([(
+                "times",
+                times
+                    .iter()
+                    .map(|t| t.as_str())
+                    .collect::<Vec<_>>()
+                    .join(","),
+            )]);
+            for (n, t) in tags.iter().enumerate() {
+                form.values
+                    .insert(format!("vuln_crime_{n}"), t.crime.as_str().to_owned());
+                form.values.insert(format!("vuln_risk_{n}"), t.risk.clone());
+            }
+            let rows = (tags.len() + 1).clamp(TAG_ROWS, MAX_VULNERABILITIES);
+            (f, times, tags, workshop_id, form, rows)
+        })
+        .map(|(f, times, tags, workshop_id, form, rows)| FeatureLine {
+            workshop: workshops
+                .iter()
+                .find(|w| w.0 == workshop_id)
+                .map(|w| w.1.clone())
+                .unwrap_or_default(),
+            workshop_id,
+            times: times.iter().map(|t| t.as_str()).collect(),
+            tags: tags
+                .into_iter()
+                .map(|t| (t.crime.as_str(), t.risk))
+                .collect(),
+            tag_rows: tag_rows(&form, rows),
+            form,
             id: f.row.feature_id,
             category: f.row.category.clone(),
             label: cat_label(s, set, &f.row.category),
@@ -433,6 +538,19 @@ fn feature_lines(s: &Shell, set: &CategorySet, fs: &[FeatureView]) -> Vec<Featur
                 }
                 g => format!("{} × {}", g.kind().as_str(), g.positions().len()),
             },
+        })
+        .collect()
+}
+
+/// The exercise's workshops as (id, date and place) for the feature forms.
+fn workshop_choices(v: &ExerciseView) -> Vec<(String, String)> {
+    v.workshops
+        .iter()
+        .map(|w| {
+            (
+                w.workshop_id.to_string(),
+                format!("{} — {}", w.held_on, w.place),
+            )
         })
         .collect()
 }
@@ -463,6 +581,12 @@ struct ExercisePage {
     imported: Option<i64>,
     draw: Option<DrawState>,
     shape: FormState,
+    /// (id, date and place)
+    workshops: Vec<(String, String)>,
+    time_codes: Vec<&'static str>,
+    crimes: Vec<&'static str>,
+    point_tags: Vec<TagRow>,
+    shape_tags: Vec<TagRow>,
 }
 
 /// Forms of the exercise page when one comes back rejected.
@@ -562,7 +686,12 @@ async fn exercise_page_drawing(
                 (c.code, label, c.dimension.as_str())
             })
             .collect(),
-        features: feature_lines(&s, &v.categories, &v.features),
+        features: feature_lines(&s, &v.categories, &v.features, &workshop_choices(&v)),
+        workshops: workshop_choices(&v),
+        time_codes: TimeCode::ALL.iter().map(|t| t.as_str()).collect(),
+        crimes: Crime::ALL.iter().map(|c| c.as_str()).collect(),
+        point_tags: tag_rows(&forms.point, TAG_ROWS),
+        shape_tags: tag_rows(&forms.shape, TAG_ROWS),
         categories: v
             .categories
             .all()
@@ -675,12 +804,16 @@ pub async fn add_point(
     Path(id): Path<Uuid>,
     form: FormMap,
 ) -> Response {
+    let (workshop_id, times, vulnerabilities) = form_extras(&form);
     let mut input = PointInput {
         category: form.s("category"),
         lon: form.s("lon"),
         lat: form.s("lat"),
         description: form.s("description"),
         sensitivity: form.s("sensitivity"),
+        workshop_id,
+        times,
+        vulnerabilities,
     };
     if let (Ok(x), Ok(y)) = (
         form.s("map.x").trim().parse::<f64>(),
@@ -710,6 +843,7 @@ pub async fn add_point(
                 let mut point = form_state(&form, &["category", "description", "sensitivity"], fe);
                 point.values.insert("lon".into(), input.lon);
                 point.values.insert("lat".into(), input.lat);
+                keep_extras(&form, &mut point);
                 exercise_page(
                     &state,
                     &u,
@@ -737,12 +871,16 @@ pub async fn add_shape(
     Path(id): Path<Uuid>,
     form: FormMap,
 ) -> Response {
+    let (workshop_id, times, vulnerabilities) = form_extras(&form);
     let input = ShapeInput {
         kind: form.s("kind"),
         vertices: form.s("vertices"),
         category: form.s("category"),
         description: form.s("description"),
         sensitivity: form.s("sensitivity"),
+        workshop_id,
+        times,
+        vulnerabilities,
     };
     match state.app.add_shape(By::User(u.actor()), id, &input).await {
         Ok(_) => Redirect::to(&format!("/cartography/exercises/{id}#features")).into_response(),
@@ -762,6 +900,8 @@ pub async fn add_shape(
                 }
                 let mut p = Params::default();
                 p.0.insert("layers".into(), form.s("layers"));
+                let mut shape = form_state(&form, &["category", "description", "sensitivity"], fe);
+                keep_extras(&form, &mut shape);
                 exercise_page_drawing(
                     &state,
                     &u,
@@ -769,7 +909,7 @@ pub async fn add_shape(
                     &p,
                     &req,
                     Forms {
-                        shape: form_state(&form, &["category", "description", "sensitivity"], fe),
+                        shape,
                         ..Default::default()
                     },
                     StatusCode::UNPROCESSABLE_ENTITY,
@@ -915,17 +1055,22 @@ pub async fn add_category(
     }
 }
 
-/// POST /cartography/features/{id} — category, description, sensitivity, version.
+/// POST /cartography/features/{id} — category, description, sensitivity, workshop,
+/// times, tags, version.
 pub async fn edit_feature(
     State(state): State<AppState>,
     u: UserCtx,
     Path(id): Path<Uuid>,
     form: FormMap,
 ) -> Response {
+    let (workshop_id, times, vulnerabilities) = form_extras(&form);
     let input = PointInput {
         category: form.s("category"),
         description: form.s("description"),
         sensitivity: form.s("sensitivity"),
+        workshop_id,
+        times,
+        vulnerabilities,
         ..Default::default()
     };
     match state
@@ -1089,7 +1234,7 @@ pub async fn export(
     }
     // Points as lon/lat; lines and areas by their first position (the CSV is the
     // spreadsheet view; GeoJSON keeps every shape).
-    let rows: Vec<(f64, f64, &str, &str, &str)> = fs
+    let rows: Vec<carto_map::CsvFeature<'_>> = fs
         .iter()
         .map(|f| {
             let p = f
@@ -1098,13 +1243,22 @@ pub async fn export(
                 .first()
                 .copied()
                 .unwrap_or(Pos { lon: 0.0, lat: 0.0 });
-            (
-                p.lon,
-                p.lat,
-                f.row.category.as_str(),
-                f.row.description.as_str(),
-                f.row.sensitivity.as_str(),
-            )
+            carto_map::CsvFeature {
+                lon: p.lon,
+                lat: p.lat,
+                category: f.row.category.as_str(),
+                description: f.row.description.as_str(),
+                sensitivity: f.row.sensitivity.as_str(),
+                workshop_id: f.row.workshop_id.map(|w| w.to_string()).unwrap_or_default(),
+                times: stored_times(&f.row.times)
+                    .iter()
+                    .map(|t| t.as_str())
+                    .collect::<Vec<_>>()
+                    .join("|"),
+                vulnerabilities: vulnerabilities_cell(&stored_vulnerabilities(
+                    &f.row.vulnerabilities,
+                )),
+            }
         })
         .collect();
     match carto_map::features_csv(&rows) {
