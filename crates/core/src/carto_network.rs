@@ -327,21 +327,11 @@ impl App {
         actors: usize,
         relationships: usize,
     ) -> Result<()> {
-        let now = self.now();
-        let mut tx = self.db.begin().await?;
-        st_audit::append(
-            &mut tx,
-            now,
-            &NewEvent::new(
-                Some((actor.user_id, actor.username.as_str())),
-                "cartography.export",
-                "cartography_exercise",
-                id,
-                format!("format={format} actors={actors} relationships={relationships}"),
-            ),
+        self.audit_exercise_export(
+            actor,
+            id,
+            format!("format={format} actors={actors} relationships={relationships}"),
         )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        .await
     }
 }

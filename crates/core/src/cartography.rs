@@ -281,6 +281,18 @@ impl App {
         format: &str,
         count: usize,
     ) -> Result<()> {
+        self.audit_exercise_export(actor, id, format!("format={format} features={count}"))
+            .await
+    }
+
+    /// The `cartography.export` event of every download of an exercise (features,
+    /// network); `summary` holds the format and counts only.
+    pub(crate) async fn audit_exercise_export(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        summary: String,
+    ) -> Result<()> {
         let now = self.now();
         let mut tx = self.db.begin().await?;
         st_audit::append(
@@ -291,7 +303,7 @@ impl App {
                 "cartography.export",
                 "cartography_exercise",
                 id,
-                format!("format={format} features={count}"),
+                summary,
             ),
         )
         .await?;

@@ -68,3 +68,77 @@ pub async fn browser(javascript: bool, width: u32, height: u32) -> (KillOnDrop, 
     }
     panic!("chromedriver did not start: {last:?}");
 }
+
+/// Waits (up to 10 s) until the browser has left `before`, then until the new document
+/// has finished loading, so the next step never races the page load.
+pub async fn wait_navigated(d: &WebDriver, before: &str) {
+    for _ in 0..100 {
+        if d.current_url().await.unwrap().as_str() != before {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    for _ in 0..50 {
+        let ready: String = d
+            .execute("return document.readyState;", vec![])
+            .await
+            .unwrap()
+            .convert()
+            .unwrap();
+        if ready == "complete" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Clicks `by` and waits for the page it leads to ([`wait_navigated`]).
+pub async fn click_and_wait(d: &WebDriver, by: By) {
+    let before = d.current_url().await.unwrap().to_string();
+    d.find(by).await.unwrap().click().await.unwrap();
+    wait_navigated(d, &before).await;
+}
+
+/// Signs `user` in with the test password through the login form (roles without TOTP).
+pub async fn sign_in(d: &WebDriver, base: &str, user: &str) {
+    d.goto(format!("{base}/login")).await.unwrap();
+    d.find(By::Name("username"))
+        .await
+        .unwrap()
+        .send_keys(user)
+        .await
+        .unwrap();
+    d.find(By::Name("password"))
+        .await
+        .unwrap()
+        .send_keys(atlas_testkit::PASSWORD)
+        .await
+        .unwrap();
+    click_and_wait(d, By::Css("main button[type=submit]")).await;
+    assert_ne!(
+        d.current_url().await.unwrap().path(),
+        "/login",
+        "sign-in of {user} did not finish"
+    );
+}
+
+/// Asserts that the page now shown, `what`, fits the narrow window without scrolling
+/// sideways (and that the window is narrow, so the check means something).
+pub async fn assert_no_sideways_scroll(d: &WebDriver, what: &str) {
+    let v: Vec<i64> = d
+        .execute(
+            "return [window.innerWidth, document.documentElement.scrollWidth];",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .convert()
+        .unwrap();
+    assert!(v[0] <= 340, "the window is not narrow: {v:?}");
+    assert!(
+        v[1] <= v[0],
+        "{what} scrolls sideways at {} px: content {} px",
+        v[0],
+        v[1]
+    );
+}

@@ -2,8 +2,8 @@
 //! page fits a 320 px wide screen with JavaScript off.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use atlas_e2e::{browser, start_app};
-use atlas_testkit::{PASSWORD, TestApp};
+use atlas_e2e::{browser, click_and_wait, sign_in, start_app};
+use atlas_testkit::TestApp;
 use std::time::Duration;
 use thirtyfour::prelude::*;
 
@@ -50,49 +50,6 @@ async fn test_link(t: &TestApp) -> (uuid::Uuid, uuid::Uuid, String) {
         .unwrap()
         .token;
     (course, module, token)
-}
-
-/// Clicks `by` and waits (up to 10 s) until the browser has navigated away from the
-/// current URL, so the next step never races the page load.
-async fn click_and_wait(d: &WebDriver, by: By) {
-    let before = d.current_url().await.unwrap();
-    d.find(by).await.unwrap().click().await.unwrap();
-    for _ in 0..100 {
-        if d.current_url().await.unwrap() != before {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    // Let the new document finish loading.
-    for _ in 0..50 {
-        let ready: String = d
-            .execute("return document.readyState;", vec![])
-            .await
-            .unwrap()
-            .convert()
-            .unwrap();
-        if ready == "complete" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-async fn sign_in(d: &WebDriver, base: &str, user: &str) {
-    d.goto(format!("{base}/login")).await.unwrap();
-    d.find(By::Name("username"))
-        .await
-        .unwrap()
-        .send_keys(user)
-        .await
-        .unwrap();
-    d.find(By::Name("password"))
-        .await
-        .unwrap()
-        .send_keys(PASSWORD)
-        .await
-        .unwrap();
-    click_and_wait(d, By::Css("main button[type=submit]")).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -252,21 +209,7 @@ async fn pages_work_without_javascript_and_fit_a_320_pixel_screen() {
         "/results/records?source=institutions_targeted&country=AR&period=FY2026-H1",
     ] {
         m.goto(format!("{base}{p}")).await.unwrap();
-        let w = m
-            .execute(
-                "return [window.innerWidth, document.documentElement.scrollWidth];",
-                vec![],
-            )
-            .await
-            .unwrap();
-        let v: Vec<i64> = w.convert().unwrap();
-        assert!(v[0] <= 340, "the window is not narrow: {v:?}");
-        assert!(
-            v[1] <= v[0],
-            "{p} scrolls sideways at {} px: content {} px",
-            v[0],
-            v[1]
-        );
+        atlas_e2e::assert_no_sideways_scroll(&m, p).await;
     }
     m.quit().await.unwrap();
 }

@@ -2,31 +2,8 @@
 //! map click by click, undoes a stray click, finishes and saves it.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use atlas_e2e::{browser, start_app};
-use atlas_testkit::PASSWORD;
-use std::time::Duration;
+use atlas_e2e::{browser, sign_in, start_app};
 use thirtyfour::prelude::*;
-
-async fn wait_loaded(d: &WebDriver, before: &str) {
-    for _ in 0..100 {
-        if d.current_url().await.unwrap().as_str() != before {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    for _ in 0..50 {
-        let ready: String = d
-            .execute("return document.readyState;", vec![])
-            .await
-            .unwrap()
-            .convert()
-            .unwrap();
-        if ready == "complete" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
 
 /// Clicks the map picture `dx`, `dy` pixels from its centre and waits for the page.
 async fn click_map(d: &WebDriver, dx: i64, dy: i64) {
@@ -42,13 +19,13 @@ async fn click_map(d: &WebDriver, dx: i64, dy: i64) {
         .perform()
         .await
         .unwrap();
-    wait_loaded(d, &before).await;
+    atlas_e2e::wait_navigated(d, &before).await;
 }
 
 async fn press(d: &WebDriver, css: &str) {
     let before = d.current_url().await.unwrap().to_string();
     d.find(By::Css(css)).await.unwrap().click().await.unwrap();
-    wait_loaded(d, &before).await;
+    atlas_e2e::wait_navigated(d, &before).await;
 }
 
 /// How many vertices the page carries back in its hidden field.
@@ -68,20 +45,7 @@ async fn vertices(d: &WebDriver) -> usize {
 async fn a_facilitator_draws_an_area_without_javascript_on_a_narrow_screen() {
     let (t, base) = start_app().await;
     let (_guard, d) = browser(false, 320, 800).await;
-    d.goto(format!("{base}/login")).await.unwrap();
-    d.find(By::Name("username"))
-        .await
-        .unwrap()
-        .send_keys("mapping_facilitator")
-        .await
-        .unwrap();
-    d.find(By::Name("password"))
-        .await
-        .unwrap()
-        .send_keys(PASSWORD)
-        .await
-        .unwrap();
-    press(&d, "main button[type=submit]").await;
+    sign_in(&d, &base, "mapping_facilitator").await;
     let ex = atlas_core::store::cartography::list_exercises(&t.app.db, Some("AR"))
         .await
         .unwrap()

@@ -2,39 +2,9 @@
 //! exercise's map with the point form, and it appears on the printable poster.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use atlas_e2e::{browser, start_app};
-use atlas_testkit::PASSWORD;
+use atlas_e2e::{browser, sign_in, start_app};
 use std::time::Duration;
 use thirtyfour::prelude::*;
-
-async fn sign_in(d: &WebDriver, base: &str, user: &str) {
-    d.goto(format!("{base}/login")).await.unwrap();
-    d.find(By::Name("username"))
-        .await
-        .unwrap()
-        .send_keys(user)
-        .await
-        .unwrap();
-    d.find(By::Name("password"))
-        .await
-        .unwrap()
-        .send_keys(PASSWORD)
-        .await
-        .unwrap();
-    d.find(By::Css("main button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    for _ in 0..100 {
-        if d.current_url().await.unwrap().path() != "/login" {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("sign-in of {user} did not finish");
-}
 
 /// How many market icons the poster draws (points and the legend's sample).
 async fn markets_on_poster(d: &WebDriver, base: &str, id: uuid::Uuid) -> usize {
@@ -153,21 +123,7 @@ async fn the_network_and_poster_pages_fit_a_320_pixel_screen() {
         format!("/cartography/exercises/{id}/poster?paper=a4&layer=social"),
     ] {
         m.goto(format!("{base}{p}")).await.unwrap();
-        let w = m
-            .execute(
-                "return [window.innerWidth, document.documentElement.scrollWidth];",
-                vec![],
-            )
-            .await
-            .unwrap();
-        let v: Vec<i64> = w.convert().unwrap();
-        assert!(v[0] <= 340, "the window is not narrow: {v:?}");
-        assert!(
-            v[1] <= v[0],
-            "{p} scrolls sideways at {} px: content {} px",
-            v[0],
-            v[1]
-        );
+        atlas_e2e::assert_no_sideways_scroll(&m, &p).await;
     }
     m.quit().await.unwrap();
 }

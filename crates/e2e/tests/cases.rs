@@ -173,17 +173,7 @@ async fn an_inspector_screens_opens_and_refers_a_case_and_the_prv_caseworker_acc
         &format!("{case_path}?need=safety_shelter"),
     ] {
         m.goto(format!("{base}{p}")).await.unwrap();
-        let v: Vec<i64> = m
-            .execute(
-                "return [window.innerWidth, document.documentElement.scrollWidth];",
-                vec![],
-            )
-            .await
-            .unwrap()
-            .convert()
-            .unwrap();
-        assert!(v[0] <= 340, "the window is not narrow: {v:?}");
-        assert!(v[1] <= v[0], "{p} scrolls sideways: {v:?}");
+        atlas_e2e::assert_no_sideways_scroll(&m, p).await;
     }
     m.quit().await.unwrap();
 }

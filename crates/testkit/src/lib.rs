@@ -4,6 +4,7 @@
 //! token like a browser would.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod cases;
 use atlas_core::demo::DemoAccount;
 use atlas_core::{App, Settings};
 use atlas_domain::clock::{Clock, ManualClock};

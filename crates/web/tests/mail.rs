@@ -6,16 +6,14 @@
 
 use atlas_core::By;
 use atlas_core::Settings;
-use atlas_core::cases_referral::ReferralInput;
 use atlas_core::mail::{MAIL_NOTIFICATION, SmtpSettings};
 use atlas_domain::auth::Role;
-use atlas_domain::cases::{CaseInput, PersonInput, ScreeningInput};
 use atlas_testkit::TestApp;
+use atlas_testkit::cases::{case_input, referral};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
-use uuid::Uuid;
 
 const VICTIM: &str = "Rosalía Quispe Mamani";
 const PUBLIC: &str = "https://atlas.example.org";
@@ -143,51 +141,6 @@ fn settings(port: u16) -> Settings {
     }
 }
 
-fn case_input(area: Uuid, share: &[Uuid]) -> CaseInput {
-    CaseInput {
-        screening: ScreeningInput {
-            indicators: "deception,withholding_of_wages,retention_of_documents".into(),
-            age: "27".into(),
-            ..Default::default()
-        },
-        classification: "fl".into(),
-        identified_on: "2026-03-01".into(),
-        area_id: area.to_string(),
-        sector: "C".into(),
-        exploitation_types: "forced_labour".into(),
-        means_of_control: "withholds_documents".into(),
-        victim: PersonInput {
-            age_band: "27-29".into(),
-            sex: "female".into(),
-            nationality: "BO".into(),
-            languages: "es".into(),
-            needs: "safety_shelter,legal_aid".into(),
-            name: VICTIM.into(),
-            document_number: "BO-4471.220".into(),
-            contact: "+54 11 5555 0101".into(),
-            address: "Calle Falsa 123".into(),
-            consent_services: "on".into(),
-            consent_statistics: "on".into(),
-            consent_share: share
-                .iter()
-                .map(Uuid::to_string)
-                .collect::<Vec<_>>()
-                .join(","),
-            ..Default::default()
-        },
-        perpetrators: "employer".into(),
-        ..Default::default()
-    }
-}
-
-fn referral(to: Uuid, need: &str) -> ReferralInput {
-    ReferralInput {
-        institution_id: to.to_string(),
-        need: need.into(),
-        ..Default::default()
-    }
-}
-
 /// Decodes standard base64 (for the encoded subject).
 fn unbase64(s: &str) -> Vec<u8> {
     const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -289,7 +242,7 @@ async fn a_referral_emails_the_receiving_caseworkers_with_an_address_and_nothing
 
         let c = t
             .app
-            .create_case(&officer, &case_input(area, &[prv, dovic]))
+            .create_case(&officer, &case_input(area, &[prv, dovic], VICTIM))
             .await
             .unwrap();
         let r = t
@@ -417,7 +370,7 @@ async fn a_refused_delivery_stays_queued_and_is_sent_on_retry() {
             .unwrap();
         let c = t
             .app
-            .create_case(&officer, &case_input(area, &[prv]))
+            .create_case(&officer, &case_input(area, &[prv], VICTIM))
             .await
             .unwrap();
         server.refuse.store(true, Ordering::SeqCst);
@@ -474,7 +427,7 @@ async fn without_smtp_a_referral_enqueues_no_mail() {
             .unwrap();
         let c = t
             .app
-            .create_case(&officer, &case_input(area, &[prv]))
+            .create_case(&officer, &case_input(area, &[prv], VICTIM))
             .await
             .unwrap();
         t.app

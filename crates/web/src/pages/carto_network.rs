@@ -4,6 +4,7 @@
 //! printable poster (HTML page and standalone SVG) with layers chosen by a GET form of
 //! checkboxes.
 
+use super::cartography::{form_state, rejected};
 use super::{FormState, Shell, err, render_status};
 use crate::AppState;
 use crate::extract::{FormMap, UserCtx};
@@ -12,7 +13,6 @@ use atlas_core::By;
 use atlas_core::carto_network::NetworkView;
 use atlas_core::cartography::ExerciseView;
 use atlas_core::store::carto_network::{ActorRow, RelationshipRow};
-use atlas_domain::Error as RuleError;
 use atlas_domain::FieldErrors;
 use atlas_domain::carto_network::{ActorInput, ActorKind, Direction, RelKind, RelationshipInput};
 use atlas_domain::cartography::{Dimension, Pos, bbox};
@@ -249,20 +249,6 @@ pub async fn page(State(state): State<AppState>, u: UserCtx, Path(id): Path<Uuid
     network_page(&state, &u, id, Forms::default(), StatusCode::OK).await
 }
 
-fn rejected(e: &atlas_core::Error) -> Option<FieldErrors> {
-    match e.rule() {
-        Some(RuleError::Invalid(fe)) => Some(fe.clone()),
-        _ => None,
-    }
-}
-
-fn form_state(form: &FormMap, keys: &[&str], errors: FieldErrors) -> FormState {
-    FormState {
-        values: keys.iter().map(|k| ((*k).to_owned(), form.s(k))).collect(),
-        errors,
-    }
-}
-
 const ACTOR_FIELDS: [&str; 5] = ["kind", "institution_id", "label", "dimension", "note"];
 const REL_FIELDS: [&str; 6] = ["from_id", "to_id", "kind", "strength", "direction", "note"];
 
@@ -350,16 +336,22 @@ pub async fn update_actor(
         .await
     {
         Ok(a) => back(a.exercise_id, "actors"),
-        Err(e) => match (rejected(&e), exercise_of_actor(&state, &u, id).await) {
-            (Some(fe), Some(ex)) => {
-                let forms = Forms {
-                    problems: problems(&u, &fe),
-                    ..Default::default()
-                };
-                network_page(&state, &u, ex, forms, StatusCode::UNPROCESSABLE_ENTITY).await
-            }
-            _ => err(e),
-        },
+        Err(e) => actor_refused(&state, &u, id, e).await,
+    }
+}
+
+/// A refused edit or removal of actor `id`: the network page with the problems listed
+/// (422), or the error itself when it is not about the input (404, 403…).
+async fn actor_refused(state: &AppState, u: &UserCtx, id: Uuid, e: atlas_core::Error) -> Response {
+    match (rejected(&e), exercise_of_actor(state, u, id).await) {
+        (Some(fe), Some(ex)) => {
+            let forms = Forms {
+                problems: problems(u, &fe),
+                ..Default::default()
+            };
+            network_page(state, u, ex, forms, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        _ => err(e),
     }
 }
 
@@ -371,16 +363,7 @@ pub async fn remove_actor(
 ) -> Response {
     match state.app.remove_actor(By::User(u.actor()), id).await {
         Ok(ex) => back(ex, "actors"),
-        Err(e) => match (rejected(&e), exercise_of_actor(&state, &u, id).await) {
-            (Some(fe), Some(ex)) => {
-                let forms = Forms {
-                    problems: problems(&u, &fe),
-                    ..Default::default()
-                };
-                network_page(&state, &u, ex, forms, StatusCode::UNPROCESSABLE_ENTITY).await
-            }
-            _ => err(e),
-        },
+        Err(e) => actor_refused(&state, &u, id, e).await,
     }
 }
 

@@ -782,14 +782,14 @@ pub async fn map_image(
     r
 }
 
-fn rejected(e: &atlas_core::Error) -> Option<FieldErrors> {
+pub(crate) fn rejected(e: &atlas_core::Error) -> Option<FieldErrors> {
     match e.rule() {
         Some(RuleError::Invalid(fe)) => Some(fe.clone()),
         _ => None,
     }
 }
 
-fn form_state(form: &FormMap, keys: &[&str], errors: FieldErrors) -> FormState {
+pub(crate) fn form_state(form: &FormMap, keys: &[&str], errors: FieldErrors) -> FormState {
     FormState {
         values: keys.iter().map(|k| ((*k).to_owned(), form.s(k))).collect(),
         errors,
